@@ -1,0 +1,3 @@
+from wpstrack.cli import main
+
+main()

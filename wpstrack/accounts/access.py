@@ -1,0 +1,142 @@
+"""Who may see and do what. The only place that decides access.
+
+A membership gives a role on a unit and on every unit below it. Views and services ask
+here: ``get_<thing>_for_user`` returns the object or raises ``Http404`` (no such thing) or
+``PermissionDenied`` (it exists but is not theirs to see); ``can_*`` answer yes/no.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from wpstrack.accounts.models import Membership, OrgUnit, Role, User
+
+_CACHE_ATTR = "_wpstrack_memberships"
+
+
+def memberships(user: Any) -> list[Membership]:
+    """The active user's memberships, read once per request object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("unit", "unit__kind"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_memberships(user: Any) -> None:
+    """Drop the cached memberships after they change."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def is_system_administrator(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def roles_on(user: Any, unit: OrgUnit) -> set[str]:
+    """Roles the user holds on ``unit`` directly or through a unit above it."""
+    return {m.role for m in memberships(user) if unit.path.startswith(m.unit.path)}
+
+
+def _subtrees(units: list[OrgUnit]) -> Q:
+    if not units:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(path__startswith=unit.path) for unit in units))
+
+
+def get_units_for_user(user: Any) -> QuerySet[OrgUnit]:
+    """Every unit the user may see: those of their memberships and all below them."""
+    if is_system_administrator(user):
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(_subtrees([m.unit for m in memberships(user)]))
+
+
+def administered_units(user: Any) -> QuerySet[OrgUnit]:
+    """Units where the user may manage people: below an administrator membership."""
+    if is_system_administrator(user):
+        return OrgUnit.objects.all()
+    units = [m.unit for m in memberships(user) if m.role == Role.ADMINISTRATOR]
+    return OrgUnit.objects.filter(_subtrees(units))
+
+
+def can_view_unit(user: Any, unit: OrgUnit) -> bool:
+    return is_system_administrator(user) or bool(roles_on(user, unit))
+
+
+def can_manage_members(user: Any, unit: OrgUnit) -> bool:
+    return is_system_administrator(user) or Role.ADMINISTRATOR in roles_on(user, unit)
+
+
+def can_manage_users(user: Any) -> bool:
+    """Whether the user administers any unit at all (and so sees user management)."""
+    return is_system_administrator(user) or any(
+        m.role == Role.ADMINISTRATOR for m in memberships(user)
+    )
+
+
+def can_use_admin_site(user: Any) -> bool:
+    """Django's admin (read-only here) is for administrators only."""
+    return can_manage_users(user)
+
+
+def get_unit_for_user(user: Any, code: str) -> OrgUnit:
+    unit = OrgUnit.objects.select_related("kind", "parent").filter(code=code).first()
+    if unit is None:
+        raise Http404(code)
+    if not can_view_unit(user, unit):
+        raise PermissionDenied
+    return unit
+
+
+def get_members_for_user(user: Any, unit: OrgUnit) -> QuerySet[Membership]:
+    """Memberships held directly on ``unit``; the caller has already been allowed to see it."""
+    if not can_view_unit(user, unit):
+        raise PermissionDenied
+    return unit.memberships.select_related("user").filter(user__is_active=True)
+
+
+def get_users_for_user(user: Any) -> QuerySet[User]:
+    """People an administrator manages: those with a membership in the units they administer."""
+    if is_system_administrator(user):
+        return User.objects.all()
+    if not can_manage_users(user):
+        raise PermissionDenied
+    return User.objects.filter(memberships__unit__in=administered_units(user)).distinct()
+
+
+def get_managed_user_for_user(user: Any, user_id: int) -> User:
+    target = User.objects.filter(pk=user_id).first()
+    if target is None:
+        raise Http404(str(user_id))
+    if not get_users_for_user(user).filter(pk=target.pk).exists():
+        raise PermissionDenied
+    return target
+
+
+def get_membership_for_user(user: Any, target: User, membership_id: int) -> Membership:
+    membership = target.memberships.select_related("unit").filter(pk=membership_id).first()
+    if membership is None:
+        raise Http404(str(membership_id))
+    if not can_manage_members(user, membership.unit):
+        raise PermissionDenied
+    return membership
+
+
+def can_deactivate(user: Any, target: User) -> bool:
+    """Only someone who administers every unit the person belongs to may switch them off."""
+    if target.pk == getattr(user, "pk", None):
+        return False
+    if is_system_administrator(user):
+        return True
+    if target.is_superuser:
+        return False
+    target_units = [m.unit for m in target.memberships.select_related("unit")]
+    return bool(target_units) and all(can_manage_members(user, unit) for unit in target_units)

@@ -1,0 +1,60 @@
+"""Writing audit rows. Every other app's services call ``record_event`` in their transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models, transaction
+
+from wpstrack.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from wpstrack.accounts.models import OrgUnit, User
+
+
+def _plain(value: Any) -> Any:
+    """Store values as JSON-friendly text so old values stay readable after schema changes."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """The fields whose value differs, as ``{field: [old, new]}``."""
+    changes: dict[str, list[Any]] = {}
+    for field in sorted(set(before) | set(after)):
+        old, new = _plain(before.get(field)), _plain(after.get(field))
+        if old != new:
+            changes[field] = [old, new]
+    return changes
+
+
+def record_event(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, list[Any]] | None = None,
+    unit: OrgUnit | None = None,
+    reason: str = "",
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """Append one audit row. Must run inside the caller's transaction, so both land or neither."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must be called inside the service's transaction")
+    label = actor_label or (actor.email if actor is not None else "system")
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=label,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        unit=unit,
+        changes=changes or {},
+        reason=reason,
+    )

@@ -1,0 +1,20 @@
+"""Default deny: every view needs a signed-in user unless marked ``login_not_required``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from wpstrack.lib.pages import json_error, wants_json
+
+
+class SignInRequiredMiddleware(LoginRequiredMiddleware):
+    """Like Django's, but a JSON request gets the canonical 401 body instead of a redirect."""
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+        if wants_json(request):
+            return json_error(401, "not-signed-in", _("Sign in first: this page needs a signed-in user."))
+        return super().handle_no_permission(request, view_func)

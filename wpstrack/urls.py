@@ -1,0 +1,84 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+
+from wpstrack.accounts import views, views_auth, views_users
+from wpstrack.lib.pages import twin
+
+handler400 = "wpstrack.lib.errorviews.bad_request"
+handler403 = "wpstrack.lib.errorviews.permission_denied"
+handler404 = "wpstrack.lib.errorviews.page_not_found"
+handler500 = "wpstrack.lib.errorviews.server_error"
+
+auth_patterns = [
+    path("login", views_auth.LoginView.as_view(), name="login"),
+    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change", views_auth.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/done",
+        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path(
+        "password/reset",
+        login_not_required(
+            auth_views.PasswordResetView.as_view(
+                template_name="accounts/password_reset.html",
+                email_template_name="accounts/email/password_reset.txt",
+                subject_template_name="accounts/email/password_reset_subject.txt",
+            )
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent",
+        login_not_required(
+            auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>",
+        login_not_required(views_auth.PasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete",
+        login_not_required(
+            auth_views.PasswordResetCompleteView.as_view(
+                template_name="accounts/password_reset_complete.html"
+            )
+        ),
+        name="password_reset_complete",
+    ),
+]
+
+page_patterns = [
+    *twin("", views.home, "home"),
+    *twin("units", views.unit_list, "unit-list"),
+    *twin("units/<str:code>", views.unit_detail, "unit-detail"),
+    *twin("users", views_users.user_list, "user-list"),
+    *twin("users/invite", views_users.user_invite, "user-invite"),
+    *twin("users/<int:user_id>", views_users.user_detail, "user-detail"),
+    path("users/<int:user_id>/roles", views_users.membership_add, name="membership-add"),
+    path(
+        "users/<int:user_id>/roles/<int:membership_id>/remove",
+        views_users.membership_remove,
+        name="membership-remove",
+    ),
+    path(
+        "users/<int:user_id>/deactivate",
+        views_users.user_set_active,
+        {"active": False},
+        name="user-deactivate",
+    ),
+    path(
+        "users/<int:user_id>/reactivate",
+        views_users.user_set_active,
+        {"active": True},
+        name="user-reactivate",
+    ),
+]
+
+urlpatterns = [*auth_patterns, *page_patterns, path("admin/", admin.site.urls)]
