@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, register_converter
 
 from wpstrack.accounts import views, views_auth, views_users
+from wpstrack.lib.converters import UnitCodeConverter
 from wpstrack.lib.pages import twin
+
+register_converter(UnitCodeConverter, "unitcode")
 
 handler400 = "wpstrack.lib.errorviews.bad_request"
 handler403 = "wpstrack.lib.errorviews.permission_denied"
@@ -57,7 +60,7 @@ auth_patterns = [
 page_patterns = [
     *twin("", views.home, "home"),
     *twin("units", views.unit_list, "unit-list"),
-    *twin("units/<str:code>", views.unit_detail, "unit-detail"),
+    *twin("units/<unitcode:code>", views.unit_detail, "unit-detail"),
     *twin("users", views_users.user_list, "user-list"),
     *twin("users/invite", views_users.user_invite, "user-invite"),
     *twin("users/<int:user_id>", views_users.user_detail, "user-detail"),

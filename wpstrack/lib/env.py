@@ -18,7 +18,7 @@ class SettingError(ImproperlyConfigured):
     """A setting read from the environment has a value we cannot use."""
 
     def __init__(self, name: str, value: str | None, fix: str) -> None:
-        shown = "(not set)" if value is None else repr(value)
+        shown = "(not set)" if value is None else value if value == "(hidden)" else repr(value)
         super().__init__(f"{name}={shown} is not valid: {fix}")
         self.name = name
         self.fix = fix

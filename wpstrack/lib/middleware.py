@@ -8,7 +8,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from wpstrack.lib.pages import json_error, wants_json
+from wpstrack.lib.pages import error_page, json_error, wants_json
 
 
 class SignInRequiredMiddleware(LoginRequiredMiddleware):
@@ -18,3 +18,23 @@ class SignInRequiredMiddleware(LoginRequiredMiddleware):
         if wants_json(request):
             return json_error(401, "not-signed-in", _("Sign in first: this page needs a signed-in user."))
         return super().handle_no_permission(request, view_func)
+
+
+class MethodNotAllowedMiddleware:
+    """Django answers a wrong HTTP method with an empty 405; say what happened instead."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            allowed = response.get("Allow", "")
+            replacement = error_page(
+                request, 405, "method-not-allowed", _("Not allowed here"),
+                _("%(method)s is not allowed here; this address accepts %(allowed)s.")
+                % {"method": request.method, "allowed": allowed},
+            )
+            replacement["Allow"] = allowed
+            return replacement
+        return response

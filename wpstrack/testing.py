@@ -1,0 +1,68 @@
+"""Named personas shared by the tests, built with explicit ``create()`` calls.
+
+Alice administers DHS; Cora coordinates DHS; Fatima is CBP's focal point and Ravi its reviewer;
+Vera views ICE (and ERO below it); Oscar has an account and no role at all.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django.test import TestCase
+
+from wpstrack.accounts.models import Membership, OrgUnit, Role, UnitKind, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _unit(code: str, name: str, kind: UnitKind, parent: OrgUnit | None) -> OrgUnit:
+    unit = OrgUnit.objects.create(code=code, name=name, short_name=code, kind=kind, parent=parent)
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    unit.save()
+    return unit
+
+
+def make_personas() -> SimpleNamespace:
+    department = UnitKind.objects.create(key="department", name="Department")
+    component = UnitKind.objects.create(key="component", name="Component")
+    office = UnitKind.objects.create(key="office", name="Office")
+    mission = UnitKind.objects.create(key="mission", name="Mission")
+    section = UnitKind.objects.create(key="section", name="Section")
+    w = SimpleNamespace()
+    w.dhs = _unit("DHS", "Department of Homeland Security", department, None)
+    w.cbp = _unit("DHS-CBP", "U.S. Customs and Border Protection", component, w.dhs)
+    w.ice = _unit("DHS-ICE", "U.S. Immigration and Customs Enforcement", component, w.dhs)
+    w.ero = _unit("DHS-ICE-ERO", "Enforcement and Removal Operations", office, w.ice)
+    w.dpo = _unit("UN-DPO", "Department of Peace Operations", department, None)
+    w.minusca = _unit("MINUSCA", "MINUSCA", mission, w.dpo)
+    w.gau = _unit("MINUSCA-GAU", "Gender Affairs Unit", section, w.minusca)
+    people = {
+        "alice": ("alice@example.org", "Alice Admin", w.dhs, Role.ADMINISTRATOR),
+        "cora": ("cora@example.org", "Cora Coordinator", w.dhs, Role.COORDINATOR),
+        "fatima": ("fatima@example.org", "Fatima Focal", w.cbp, Role.FOCAL_POINT),
+        "ravi": ("ravi@example.org", "Ravi Reviewer", w.cbp, Role.REVIEWER),
+        "vera": ("vera@example.org", "Vera Viewer", w.ice, Role.VIEWER),
+        "oscar": ("oscar@example.org", "Oscar Outsider", None, None),
+    }
+    for name, (email, full_name, unit, role) in people.items():
+        user = User.objects.create_user(email=email, password=PASSWORD, full_name=full_name)
+        if unit is not None:
+            Membership.objects.create(user=user, unit=unit, role=role)
+        setattr(w, name, user)
+    return w
+
+
+class PersonasTestCase(TestCase):
+    """Base test case: every test gets the personas and the small organisation above."""
+
+    w: SimpleNamespace
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.w = make_personas()
+
+    def json(self, url: str, user: User | None = None, **extra: object):  # type: ignore[no-untyped-def]
+        if user is not None:
+            self.client.force_login(user)
+        return self.client.get(url, **extra)
