@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wpstrack.settings")
     args = list(sys.argv if argv is None else argv)
     args[0] = "wpstrack"
+    if len(args) > 1 and not args[1].startswith("-"):
+        # Commands are spelled with hyphens (load-units); Django's modules use underscores.
+        args[1] = args[1].replace("-", "_")
     try:
         import django
 

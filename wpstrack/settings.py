@@ -76,7 +76,9 @@ def _database() -> dict[str, object]:
         }
         config["CONN_MAX_AGE"] = 0
     elif not config.get("NAME"):
-        raise SettingError("DATABASE_URL", url, "add the database name after the host: .../wpstrack")
+        raise SettingError(
+            "DATABASE_URL", url, "add the database name after the host: .../wpstrack"
+        )
     return config
 
 
@@ -227,6 +229,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "wpstrack" / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -47,7 +47,7 @@ def make_personas() -> SimpleNamespace:
     }
     for name, (email, full_name, unit, role) in people.items():
         user = User.objects.create_user(email=email, password=PASSWORD, full_name=full_name)
-        if unit is not None:
+        if unit is not None and role is not None:
             Membership.objects.create(user=user, unit=unit, role=role)
         setattr(w, name, user)
     return w
@@ -61,8 +61,3 @@ class PersonasTestCase(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         cls.w = make_personas()
-
-    def json(self, url: str, user: User | None = None, **extra: object):  # type: ignore[no-untyped-def]
-        if user is not None:
-            self.client.force_login(user)
-        return self.client.get(url, **extra)

@@ -20,7 +20,9 @@ auth_patterns = [
     path("password/change", views_auth.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done",
-        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html"
+        ),
         name="password_change_done",
     ),
     path(
@@ -37,7 +39,9 @@ auth_patterns = [
     path(
         "password/reset/sent",
         login_not_required(
-            auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+            auth_views.PasswordResetDoneView.as_view(
+                template_name="accounts/password_reset_done.html"
+            )
         ),
         name="password_reset_done",
     ),

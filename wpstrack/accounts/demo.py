@@ -11,7 +11,7 @@ from wpstrack.accounts import services
 from wpstrack.accounts.models import OrgUnit, Role
 from wpstrack.accounts.unitfile import load_unit_file
 
-DEMO_PASSWORD = "wpstrack-demo"  # noqa: S105 - printed for the demo on purpose
+DEMO_PASSWORD = "wpstrack-demo"
 ACTOR_LABEL = "wpstrack demo"
 
 
@@ -23,17 +23,29 @@ class DemoPerson:
 
 
 DEMO_PEOPLE = (
-    DemoPerson("admin@example.org", "Amira Haddad",
-               (("DHS", Role.ADMINISTRATOR), ("DOS", Role.ADMINISTRATOR),
-                ("UN-DPO", Role.ADMINISTRATOR), ("UN-DOS", Role.ADMINISTRATOR))),
+    DemoPerson(
+        "admin@example.org",
+        "Amira Haddad",
+        (
+            ("DHS", Role.ADMINISTRATOR),
+            ("DOS", Role.ADMINISTRATOR),
+            ("UN-DPO", Role.ADMINISTRATOR),
+            ("UN-DOS", Role.ADMINISTRATOR),
+        ),
+    ),
     DemoPerson("coordinator@example.org", "Claire Moreau", (("DHS", Role.COORDINATOR),)),
     DemoPerson("focal.cbp@example.org", "Fatima Rahman", (("DHS-CBP", Role.FOCAL_POINT),)),
     DemoPerson("reviewer.cbp@example.org", "Ravi Patel", (("DHS-CBP", Role.REVIEWER),)),
     DemoPerson("viewer@example.org", "Victor Okafor", (("DHS", Role.VIEWER),)),
     DemoPerson("coordinator.state@example.org", "Sofia Alvarez", (("DOS-PM", Role.COORDINATOR),)),
-    DemoPerson("coordinator.dpo@example.org", "Nadia Mensah",
-               (("UN-DPO", Role.COORDINATOR), ("UN-DOS", Role.VIEWER))),
-    DemoPerson("focal.minusca@example.org", "Jean-Paul Ngrebada", (("MINUSCA-GAU", Role.FOCAL_POINT),)),
+    DemoPerson(
+        "coordinator.dpo@example.org",
+        "Nadia Mensah",
+        (("UN-DPO", Role.COORDINATOR), ("UN-DOS", Role.VIEWER)),
+    ),
+    DemoPerson(
+        "focal.minusca@example.org", "Jean-Paul Ngrebada", (("MINUSCA-GAU", Role.FOCAL_POINT),)
+    ),
 )
 
 
@@ -46,12 +58,17 @@ def load_demo() -> list[tuple[DemoPerson, str]]:
     loaded = []
     for person in DEMO_PEOPLE:
         user, _created = services.ensure_account(
-            email=person.email, full_name=person.full_name, password=DEMO_PASSWORD,
-            actor=None, actor_label=ACTOR_LABEL,
+            email=person.email,
+            full_name=person.full_name,
+            password=DEMO_PASSWORD,
+            actor=None,
+            actor_label=ACTOR_LABEL,
         )
         for code, role in person.roles:
             unit = OrgUnit.objects.get(code=code)
-            services.ensure_membership(user=user, unit=unit, role=role, actor=None, actor_label=ACTOR_LABEL)
+            services.ensure_membership(
+                user=user, unit=unit, role=role, actor=None, actor_label=ACTOR_LABEL
+            )
         roles = ", ".join(f"{Role(role).label} of {code}" for code, role in person.roles)
         loaded.append((person, roles))
     return loaded

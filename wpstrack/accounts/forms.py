@@ -18,7 +18,9 @@ class MembershipForm(forms.Form):
     """A role on a unit, chosen among the units the administrator administers."""
 
     unit = UnitChoiceField(
-        label=_("Unit"), queryset=OrgUnit.objects.none(), to_field_name="code",
+        label=_("Unit"),
+        queryset=OrgUnit.objects.none(),
+        to_field_name="code",
         error_messages={"invalid_choice": _("Choose one of the units you administer.")},
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
@@ -31,11 +33,15 @@ class MembershipForm(forms.Form):
 class InviteForm(MembershipForm):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     full_name = forms.CharField(
-        label=_("Full name"), max_length=150, required=False,
+        label=_("Full name"),
+        max_length=150,
+        required=False,
         help_text=_("Needed when the person has no account yet."),
     )
     field_order = ["email", "full_name", "unit", "role"]
 
 
 class DeactivateForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -21,7 +21,12 @@ def unit_summary(unit: OrgUnit) -> dict[str, Any]:
 
 
 def person(user: User) -> dict[str, Any]:
-    return {"id": user.pk, "email": user.email, "full_name": user.full_name, "active": user.is_active}
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "active": user.is_active,
+    }
 
 
 def membership(item: Membership) -> dict[str, Any]:

@@ -56,7 +56,9 @@ def _check_unit_fields(code: str, name: str, short_name: str) -> None:
         raise ServiceError("missing-name", _("A unit needs a name."), field="name")
     if not short_name.strip() or len(short_name) > 60:
         raise ServiceError(
-            "bad-short-name", _("A unit needs a short name of at most 60 characters."), field="short_name"
+            "bad-short-name",
+            _("A unit needs a short name of at most 60 characters."),
+            field="short_name",
         )
 
 
@@ -66,9 +68,13 @@ def ensure_unit_kind(*, key: str, name: str, actor: User | None) -> UnitKind:
     kind = UnitKind.objects.filter(key=key).first()
     if kind is None:
         kind = UnitKind.objects.create(key=key, name=name)
-        record_event(actor=actor, action="unit_kind.create", obj=kind, changes={"name": [None, name]})
+        record_event(
+            actor=actor, action="unit_kind.create", obj=kind, changes={"name": [None, name]}
+        )
     elif kind.name != name:
-        record_event(actor=actor, action="unit_kind.update", obj=kind, changes={"name": [kind.name, name]})
+        record_event(
+            actor=actor, action="unit_kind.update", obj=kind, changes={"name": [kind.name, name]}
+        )
         kind.name = name
         kind.save(update_fields=["name"])
     return kind
@@ -93,12 +99,21 @@ def save_unit(
     unit = OrgUnit.objects.select_for_update().filter(code=code).first()
     if unit is None:
         unit = OrgUnit.objects.create(
-            code=code, name=name, short_name=short_name, kind=kind, parent=parent, is_active=is_active
+            code=code,
+            name=name,
+            short_name=short_name,
+            kind=kind,
+            parent=parent,
+            is_active=is_active,
         )
         _place(unit)
         unit.save(update_fields=["path", "depth"])
         record_event(
-            actor=actor, action="unit.create", obj=unit, unit=unit, changes=diff({}, _unit_snapshot(unit))
+            actor=actor,
+            action="unit.create",
+            obj=unit,
+            unit=unit,
+            changes=diff({}, _unit_snapshot(unit)),
         )
         return unit, True
     if parent is not None and parent.path.startswith(unit.path):
@@ -160,14 +175,20 @@ def invite_user(
     A new account has no usable password: the email carries a link to set one.
     """
     if not access.can_manage_members(actor, unit):
-        raise NotAllowed("not-unit-administrator", _("You do not administer %(unit)s.") % {"unit": unit})
+        raise NotAllowed(
+            "not-unit-administrator", _("You do not administer %(unit)s.") % {"unit": unit}
+        )
     if role not in Role.values:
-        raise ServiceError("unknown-role", _("Unknown role %(role)r.") % {"role": role}, field="role")
+        raise ServiceError(
+            "unknown-role", _("Unknown role %(role)r.") % {"role": role}, field="role"
+        )
     email = User.objects.normalize_email(email).strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         if not full_name.strip():
-            raise ServiceError("missing-full-name", _("Give the new user's full name."), field="full_name")
+            raise ServiceError(
+                "missing-full-name", _("Give the new user's full name."), field="full_name"
+            )
         user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
         record_event(
             actor=actor,
@@ -206,9 +227,13 @@ def _add_membership(*, user: User, unit: OrgUnit, role: str, actor: User) -> Mem
 def add_membership(*, user: User, unit: OrgUnit, role: str, actor: User) -> Membership:
     """Give an existing person one more role on a unit."""
     if not access.can_manage_members(actor, unit):
-        raise NotAllowed("not-unit-administrator", _("You do not administer %(unit)s.") % {"unit": unit})
+        raise NotAllowed(
+            "not-unit-administrator", _("You do not administer %(unit)s.") % {"unit": unit}
+        )
     if role not in Role.values:
-        raise ServiceError("unknown-role", _("Unknown role %(role)r.") % {"role": role}, field="role")
+        raise ServiceError(
+            "unknown-role", _("Unknown role %(role)r.") % {"role": role}, field="role"
+        )
     return _add_membership(user=user, unit=unit, role=role, actor=actor)
 
 
@@ -216,7 +241,8 @@ def add_membership(*, user: User, unit: OrgUnit, role: str, actor: User) -> Memb
 def remove_membership(*, membership: Membership, actor: User) -> None:
     if not access.can_manage_members(actor, membership.unit):
         raise NotAllowed(
-            "not-unit-administrator", _("You do not administer %(unit)s.") % {"unit": membership.unit}
+            "not-unit-administrator",
+            _("You do not administer %(unit)s.") % {"unit": membership.unit},
         )
     if membership.user_id == actor.pk and membership.role == Role.ADMINISTRATOR:
         raise Conflict(
@@ -246,7 +272,9 @@ def set_user_active(*, user: User, active: bool, actor: User, reason: str = "") 
     if not access.can_deactivate(actor, user):
         raise NotAllowed(
             "not-administrator-of-all-units",
-            _("Only an administrator of every unit this person belongs to can change their account."),
+            _(
+                "Only an administrator of every unit this person belongs to can change their account."
+            ),
         )
     if user.is_active == active:
         return user
@@ -265,12 +293,20 @@ def set_user_active(*, user: User, active: bool, actor: User, reason: str = "") 
 @transaction.atomic
 def record_password_change(*, user: User, how: str) -> None:
     """Passwords are changed by Django's forms; we keep the fact (never the value) in the log."""
-    record_event(actor=user, action=f"user.password_{how}", obj=user, changes={"password": ["***", "***"]})
+    record_event(
+        actor=user, action=f"user.password_{how}", obj=user, changes={"password": ["***", "***"]}
+    )
 
 
 @transaction.atomic
-def ensure_account(*, email: str, full_name: str, password: str | None, actor: User | None,
-                   actor_label: str | None = None) -> tuple[User, bool]:
+def ensure_account(
+    *,
+    email: str,
+    full_name: str,
+    password: str | None,
+    actor: User | None,
+    actor_label: str | None = None,
+) -> tuple[User, bool]:
     """The account with this email, created if missing (for commands such as ``demo``)."""
     email = User.objects.normalize_email(email).strip().lower()
     user = User.objects.filter(email__iexact=email).first()
@@ -278,28 +314,42 @@ def ensure_account(*, email: str, full_name: str, password: str | None, actor: U
         return user, False
     user = User.objects.create_user(email=email, password=password, full_name=full_name)
     record_event(
-        actor=actor, actor_label=actor_label, action="user.create", obj=user,
+        actor=actor,
+        actor_label=actor_label,
+        action="user.create",
+        obj=user,
         changes={"email": [None, user.email], "full_name": [None, full_name]},
     )
     return user, True
 
 
 @transaction.atomic
-def ensure_membership(*, user: User, unit: OrgUnit, role: str, actor: User | None,
-                      actor_label: str | None = None) -> Membership:
+def ensure_membership(
+    *, user: User, unit: OrgUnit, role: str, actor: User | None, actor_label: str | None = None
+) -> Membership:
     """Make ``role`` the user's role on ``unit`` whatever it was; audited when anything changes."""
     existing = Membership.objects.filter(user=user, unit=unit).first()
     if existing is not None and existing.role == role:
         return existing
     if existing is not None:
-        record_event(actor=actor, actor_label=actor_label, action="membership.update", obj=existing,
-                     unit=unit, changes={"role": [existing.role, role]})
+        record_event(
+            actor=actor,
+            actor_label=actor_label,
+            action="membership.update",
+            obj=existing,
+            unit=unit,
+            changes={"role": [existing.role, role]},
+        )
         existing.role = role
         existing.save(update_fields=["role"])
         return existing
     membership = Membership.objects.create(user=user, unit=unit, role=role)
     record_event(
-        actor=actor, actor_label=actor_label, action="membership.create", obj=membership, unit=unit,
+        actor=actor,
+        actor_label=actor_label,
+        action="membership.create",
+        obj=membership,
+        unit=unit,
         changes={"user": [None, user.email], "unit": [None, unit.code], "role": [None, role]},
     )
     access.forget_memberships(user)

@@ -48,10 +48,17 @@ def _check(report: UnitFileReport, data: Any) -> Iterator[Problem]:
         yield Problem(name, 1, "file", "expected a mapping with format, kinds and units")
         return
     if data.get("format") != FORMAT:
-        yield Problem(name, data.line_of("format"), "format", f"must be {FORMAT!r}", f"write format: {FORMAT}")
+        yield Problem(
+            name, data.line_of("format"), "format", f"must be {FORMAT!r}", f"write format: {FORMAT}"
+        )
     for kind in data.get("kinds") or []:
         if not isinstance(kind, LineDict) or not kind.get("key") or not kind.get("name"):
-            yield Problem(name, getattr(kind, "line", data.line_of("kinds")), "kinds", "each kind needs key and name")
+            yield Problem(
+                name,
+                getattr(kind, "line", data.line_of("kinds")),
+                "kinds",
+                "each kind needs key and name",
+            )
             continue
         report.kinds[str(kind["key"])] = str(kind["name"])
     seen: set[str] = set()
@@ -63,24 +70,48 @@ def _check_units(
 ) -> Iterator[Problem]:
     name = report.file
     if not isinstance(units, list):
-        yield Problem(name, line, "units", "expected a list of units", "start each unit with '- code: ...'")
+        yield Problem(
+            name, line, "units", "expected a list of units", "start each unit with '- code: ...'"
+        )
         return
     for unit in units:
         if not isinstance(unit, LineDict):
             yield Problem(name, line, "units", "each unit must be a mapping")
             continue
         for key in sorted(set(unit) - UNIT_KEYS):
-            yield Problem(name, unit.line_of(key), key, "unknown field", "allowed: " + ", ".join(sorted(UNIT_KEYS)))
+            yield Problem(
+                name,
+                unit.line_of(key),
+                key,
+                "unknown field",
+                "allowed: " + ", ".join(sorted(UNIT_KEYS)),
+            )
         code = str(unit.get("code") or "")
         if not CODE_RE.match(code):
-            yield Problem(name, unit.line_of("code"), "code", f"{code!r} is not a valid unit code",
-                          "use 1-40 letters, digits, hyphens or underscores")
+            yield Problem(
+                name,
+                unit.line_of("code"),
+                "code",
+                f"{code!r} is not a valid unit code",
+                "use 1-40 letters, digits, hyphens or underscores",
+            )
         elif code in seen:
-            yield Problem(name, unit.line_of("code"), "code", f"duplicate unit code {code!r}", "give each unit its own code")
+            yield Problem(
+                name,
+                unit.line_of("code"),
+                "code",
+                f"duplicate unit code {code!r}",
+                "give each unit its own code",
+            )
         seen.add(code)
         if str(unit.get("kind")) not in report.kinds:
-            yield Problem(name, unit.line_of("kind"), "kind", f"unknown kind {unit.get('kind')!r}",
-                          "use a key listed under kinds")
+            yield Problem(
+                name,
+                unit.line_of("kind"),
+                "kind",
+                f"unknown kind {unit.get('kind')!r}",
+                "use a key listed under kinds",
+            )
         for required in ("name", "short_name"):
             if not str(unit.get(required) or "").strip():
                 yield Problem(name, unit.line, required, "missing", f"give the unit a {required}")
@@ -96,7 +127,8 @@ def load_unit_file(path: Path, *, actor: User | None) -> tuple[UnitFileReport, i
     if not report.valid:
         return report, 0
     kinds = {
-        key: services.ensure_unit_kind(key=key, name=label, actor=actor) for key, label in report.kinds.items()
+        key: services.ensure_unit_kind(key=key, name=label, actor=actor)
+        for key, label in report.kinds.items()
     }
     by_code: dict[str, OrgUnit] = {}
     changed = 0

@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
             {**membership(item), "units_covered": [unit_summary(u) for u in covered]}
         )
     data = {
-        "user": person(request.user),  # type: ignore[arg-type]
+        "person": person(request.user),  # type: ignore[arg-type]
         "responsibilities": responsibilities,
         "system_administrator": access.is_system_administrator(request.user),
     }
@@ -47,20 +47,36 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     for item in members:
         by_role[item.role].append({**person(item.user), "membership": item.pk})
     acting_from_above = [
-        {**person(item.user), "role": item.role, "role_name": str(item.get_role_display()),
-         "unit": item.unit.code, "unit_name": item.unit.short_name}
-        for item in Membership.objects.filter(unit__in=unit.ancestors(), user__is_active=True)
-        .select_related("user", "unit")
+        {
+            **person(item.user),
+            "role": item.role,
+            "role_name": str(item.get_role_display()),
+            "unit": item.unit.code,
+            "unit_name": item.unit.short_name,
+        }
+        for item in Membership.objects.filter(
+            unit__in=unit.ancestors(), user__is_active=True
+        ).select_related("user", "unit")
     ]
     data = {
         "unit": unit_summary(unit),
         "ancestors": [
-            {"code": a.code, "short_name": a.short_name, "visible": visible.filter(pk=a.pk).exists()}
+            {
+                "code": a.code,
+                "short_name": a.short_name,
+                "visible": visible.filter(pk=a.pk).exists(),
+            }
             for a in unit.ancestors()
         ],
-        "children": [unit_summary(c) for c in visible.filter(parent=unit).select_related("kind", "parent")],
+        "children": [
+            unit_summary(c) for c in visible.filter(parent=unit).select_related("kind", "parent")
+        ],
         "members": [
-            {"role": role.value, "role_name": str(role.label), "people": by_role.get(role.value, [])}
+            {
+                "role": role.value,
+                "role_name": str(role.label),
+                "people": by_role.get(role.value, []),
+            }
             for role in Role
         ],
         "acting_from_above": acting_from_above,

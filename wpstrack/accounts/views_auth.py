@@ -54,7 +54,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """What django-axes answers once an account and address have failed too often."""
     return error_page(
         request,

@@ -25,15 +25,23 @@ def _site_url(request: HttpRequest) -> str:
 
 def _refused(request: HttpRequest, error: ServiceError, back: str) -> HttpResponse:
     if wants_json(request):
-        return error_page(request, error.status, error.code, _("Not done"), error.message, [error.as_dict()])
+        return error_page(
+            request, error.status, error.code, _("Not done"), error.message, [error.as_dict()]
+        )
     messages.error(request, error.message)
     return redirect(back)
 
 
 def _invalid(request: HttpRequest, template: str, data: dict[str, Any], form: Any) -> HttpResponse:
     if wants_json(request):
-        return error_page(request, 400, "invalid-form", _("Not saved"), _("Correct the fields listed."),
-                          form_errors(form))
+        return error_page(
+            request,
+            400,
+            "invalid-form",
+            _("Not saved"),
+            _("Correct the fields listed."),
+            form_errors(form),
+        )
     return render_page(request, template, data, {"form": form}, status=400)
 
 
@@ -42,7 +50,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     users = access.get_users_for_user(request.user).prefetch_related("memberships__unit")
     data = {
         "users": [
-            {**person(u), "memberships": [membership(m) for m in u.memberships.all()]} for u in users
+            {**person(u), "memberships": [membership(m) for m in u.memberships.all()]}
+            for u in users
         ]
     }
     return render_page(request, "accounts/user_list.html", data)
@@ -97,8 +106,12 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         return render_page(request, "accounts/user_invite.html", data, {"form": form}, status=400)
     messages.success(request, _("Invitation sent to %(email)s.") % {"email": created.user.email})
     if wants_json(request):
-        return render_page(request, "", {"membership": membership(created), "user": person(created.user)},
-                           status=201)
+        return render_page(
+            request,
+            "",
+            {"membership": membership(created), "user": person(created.user)},
+            status=201,
+        )
     return redirect("user-detail", user_id=created.user.pk)
 
 
@@ -115,7 +128,9 @@ def membership_add(request: HttpRequest, user_id: int) -> HttpResponse:
         return render_page(request, "accounts/user_detail.html", data, context, status=400)
     try:
         services.add_membership(
-            user=target, unit=form.cleaned_data["unit"], role=form.cleaned_data["role"],
+            user=target,
+            unit=form.cleaned_data["unit"],
+            role=form.cleaned_data["role"],
             actor=request.user,  # type: ignore[arg-type]
         )
     except ServiceError as error:
@@ -146,7 +161,8 @@ def user_set_active(request: HttpRequest, user_id: int, active: bool) -> HttpRes
     if reason is None:
         if not form.is_valid():
             return _refused(
-                request, ServiceError("missing-reason", _("Give a reason for deactivating.")),
+                request,
+                ServiceError("missing-reason", _("Give a reason for deactivating.")),
                 f"/users/{target.pk}",
             )
         reason = form.cleaned_data["reason"]

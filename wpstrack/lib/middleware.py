@@ -14,9 +14,11 @@ from wpstrack.lib.pages import error_page, json_error, wants_json
 class SignInRequiredMiddleware(LoginRequiredMiddleware):
     """Like Django's, but a JSON request gets the canonical 401 body instead of a redirect."""
 
-    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> Any:
         if wants_json(request):
-            return json_error(401, "not-signed-in", _("Sign in first: this page needs a signed-in user."))
+            return json_error(
+                401, "not-signed-in", _("Sign in first: this page needs a signed-in user.")
+            )
         return super().handle_no_permission(request, view_func)
 
 
@@ -31,7 +33,10 @@ class MethodNotAllowedMiddleware:
         if response.status_code == 405 and not response.content:
             allowed = response.get("Allow", "")
             replacement = error_page(
-                request, 405, "method-not-allowed", _("Not allowed here"),
+                request,
+                405,
+                "method-not-allowed",
+                _("Not allowed here"),
                 _("%(method)s is not allowed here; this address accepts %(allowed)s.")
                 % {"method": request.method, "allowed": allowed},
             )

@@ -42,7 +42,13 @@ def render_page(
 def error_body(
     status: int, code: str, error: str, errors: Sequence[dict[str, Any]] = ()
 ) -> dict[str, Any]:
-    return {"ok": False, "error": str(error), "errors": list(errors), "code": code, "status": status}
+    return {
+        "ok": False,
+        "error": str(error),
+        "errors": list(errors),
+        "code": code,
+        "status": status,
+    }
 
 
 def json_error(

@@ -77,7 +77,9 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise YamlFileError(Problem(name, 0, "file", f"cannot read: {error}", "save as UTF-8 text")) from None
+        raise YamlFileError(
+            Problem(name, 0, "file", f"cannot read: {error}", "save as UTF-8 text")
+        ) from None
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:

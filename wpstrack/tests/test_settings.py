@@ -13,10 +13,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "wpstrack", *args], env=clean, cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "wpstrack", *args],
+        env=clean,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -26,11 +34,26 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     [
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not valid: use 1/true/yes/on or 0/false/no/off"),
         ({"DEBUG": "0"}, "SECRET_KEY=(not set) is not valid: set SECRET_KEY to at least 50 random"),
-        ({"DEBUG": "0", "SECRET_KEY": "short"}, "SECRET_KEY=(hidden) is not valid: use at least 50"),
-        ({"DEBUG": "1", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL='mysql://x/y' is not valid: use sqlite:"),
-        ({"DEBUG": "1", "DATABASE_URL": "postgres://127.0.0.1"}, "add the database name after the host"),
-        ({"DEBUG": "1", "EMAIL_BACKEND": "pigeon"}, "EMAIL_BACKEND='pigeon' is not valid: use one of console"),
-        ({"DEBUG": "1", "EMAIL_PORT": "twenty-five"}, "EMAIL_PORT='twenty-five' is not valid: use a whole number"),
+        (
+            {"DEBUG": "0", "SECRET_KEY": "short"},
+            "SECRET_KEY=(hidden) is not valid: use at least 50",
+        ),
+        (
+            {"DEBUG": "1", "DATABASE_URL": "mysql://x/y"},
+            "DATABASE_URL='mysql://x/y' is not valid: use sqlite:",
+        ),
+        (
+            {"DEBUG": "1", "DATABASE_URL": "postgres://127.0.0.1"},
+            "add the database name after the host",
+        ),
+        (
+            {"DEBUG": "1", "EMAIL_BACKEND": "pigeon"},
+            "EMAIL_BACKEND='pigeon' is not valid: use one of console",
+        ),
+        (
+            {"DEBUG": "1", "EMAIL_PORT": "twenty-five"},
+            "EMAIL_PORT='twenty-five' is not valid: use a whole number",
+        ),
         ({"DEBUG": "1", "LOGIN_FAILURE_LIMIT": "0"}, "use a whole number of at least 1"),
     ],
 )
@@ -52,10 +75,16 @@ def test_it_keeps_a_generated_secret_key_in_var_for_debug(tmp_path):
 def test_the_deployment_settings_pass_check_deploy_without_warnings(tmp_path):
     """The README's deployment section, as environment variables."""
     result = run(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="0", HTTPS="1", ALLOWED_HOSTS="wpstrack.example.org",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        HTTPS="1",
+        ALLOWED_HOSTS="wpstrack.example.org",
         SECRET_KEY="Zq8-" + "x7Yp2mLk9QwErTyUiOpAsDfGhJkLzXcVbNm1234567890abcdefgh",
-        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", WPSTRACK_VAR_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        WPSTRACK_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout

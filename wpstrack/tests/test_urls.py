@@ -4,8 +4,20 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from wpstrack.testing import PersonasTestCase
 
-SAMPLE_KWARGS = {"code": "DHS-CBP", "user_id": "1", "membership_id": "1", "uidb64": "MQ", "token": "x"}
-PUBLIC = {"login", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete"}
+SAMPLE_KWARGS = {
+    "code": "DHS-CBP",
+    "user_id": "1",
+    "membership_id": "1",
+    "uidb64": "MQ",
+    "token": "x",
+}
+PUBLIC = {
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 OWN_ACCOUNT = {"home", "home-json", "password_change", "password_change_done", "logout"}
 EMPTY_FOR_OUTSIDERS = {"unit-list", "unit-list-json"}
 
@@ -31,7 +43,13 @@ def all_patterns(resolver=None, prefix=""):
 class EveryUrlTestCase(PersonasTestCase):
     def test_the_walk_covers_every_page(self):
         names = {name for name, _ in all_patterns()}
-        assert {"unit-detail", "unit-detail-json", "user-invite", "membership-remove", "admin"} <= names
+        assert {
+            "unit-detail",
+            "unit-detail-json",
+            "user-invite",
+            "membership-remove",
+            "admin",
+        } <= names
 
     def test_anonymous_visitors_are_sent_to_sign_in(self):
         for name, url in all_patterns():

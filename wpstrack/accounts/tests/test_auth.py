@@ -1,7 +1,7 @@
 import re
 
-from django.core import mail
 from django.conf import settings
+from django.core import mail
 
 from wpstrack.audit.models import AuditEvent
 from wpstrack.testing import PASSWORD, PersonasTestCase
@@ -9,7 +9,9 @@ from wpstrack.testing import PASSWORD, PersonasTestCase
 
 class LoginTestCase(PersonasTestCase):
     def test_it_signs_in_with_email_and_password(self):
-        response = self.client.post("/login", {"username": "cora@example.org", "password": PASSWORD})
+        response = self.client.post(
+            "/login", {"username": "cora@example.org", "password": PASSWORD}
+        )
         self.assertRedirects(response, "/")
 
     def test_it_says_what_is_wrong_with_a_bad_password(self):
@@ -23,7 +25,9 @@ class LoginTestCase(PersonasTestCase):
     def test_it_locks_out_after_repeated_failures(self):
         for _ in range(settings.AXES_FAILURE_LIMIT):
             self.client.post("/login", {"username": "cora@example.org", "password": "wrong"})
-        response = self.client.post("/login", {"username": "cora@example.org", "password": PASSWORD})
+        response = self.client.post(
+            "/login", {"username": "cora@example.org", "password": PASSWORD}
+        )
         self.assertContains(response, "Sign-in locked for now", status_code=429)
 
     def test_it_signs_out_on_post(self):
@@ -49,7 +53,8 @@ class PasswordTestCase(PersonasTestCase):
     def test_it_rejects_a_weak_password(self):
         self.client.force_login(self.w.cora)
         response = self.client.post(
-            "/password/change", {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"}
+            "/password/change",
+            {"old_password": PASSWORD, "new_password1": "123", "new_password2": "123"},
         )
         self.assertContains(response, "too short")
         self.w.cora.refresh_from_db()

@@ -15,9 +15,25 @@ class DemoCommandTestCase(TestCase):
 
     def test_it_loads_the_organisation_and_prints_one_login_per_role(self):
         output = self.run_demo()
-        for code in ("DHS-CRCL", "DHS-WPS", "DHS-ST", "DHS-CCGBV", "DHS-FEMA", "DHS-ICE-ERO", "DHS-CBP",
-                     "DHS-FLETC", "DHS-CISA", "DHS-USCIS", "DHS-USCG", "DOS-PM", "UN-DPO-GU",
-                     "UN-DPO-OMA", "UN-DPO-PD", "MINUSCA-GAU", "UNMISS-MA"):
+        for code in (
+            "DHS-CRCL",
+            "DHS-WPS",
+            "DHS-ST",
+            "DHS-CCGBV",
+            "DHS-FEMA",
+            "DHS-ICE-ERO",
+            "DHS-CBP",
+            "DHS-FLETC",
+            "DHS-CISA",
+            "DHS-USCIS",
+            "DHS-USCG",
+            "DOS-PM",
+            "UN-DPO-GU",
+            "UN-DPO-OMA",
+            "UN-DPO-PD",
+            "MINUSCA-GAU",
+            "UNMISS-MA",
+        ):
             assert OrgUnit.objects.filter(code=code).exists(), code
         for role in ("Administrator", "Plan coordinator", "Focal point", "Reviewer", "Viewer"):
             assert role in output
@@ -26,8 +42,16 @@ class DemoCommandTestCase(TestCase):
 
     def test_running_it_again_changes_nothing(self):
         self.run_demo()
-        counts = (OrgUnit.objects.count(), User.objects.count(), Membership.objects.count(),
-                  AuditEvent.objects.count())
+        counts = (
+            OrgUnit.objects.count(),
+            User.objects.count(),
+            Membership.objects.count(),
+            AuditEvent.objects.count(),
+        )
         self.run_demo()
-        assert counts == (OrgUnit.objects.count(), User.objects.count(), Membership.objects.count(),
-                          AuditEvent.objects.count())
+        assert counts == (
+            OrgUnit.objects.count(),
+            User.objects.count(),
+            Membership.objects.count(),
+            AuditEvent.objects.count(),
+        )

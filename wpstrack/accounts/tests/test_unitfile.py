@@ -52,7 +52,9 @@ class UnitFileTestCase(TestCase):
 
     def test_a_changed_name_updates_the_unit_in_place_and_audits_it(self):
         load_unit_file(self.write(GOOD), actor=None)
-        load_unit_file(self.write(GOOD.replace("Customs and Border Protection", "CBP renamed")), actor=None)
+        load_unit_file(
+            self.write(GOOD.replace("Customs and Border Protection", "CBP renamed")), actor=None
+        )
         assert OrgUnit.objects.get(code="DHS-CBP").name == "CBP renamed"
         event = AuditEvent.objects.get(action="unit.update")
         assert event.changes == {"name": ["Customs and Border Protection", "CBP renamed"]}
@@ -79,7 +81,9 @@ class UnitFileTestCase(TestCase):
         assert len(problems) == 1 and problems[0].startswith("organisation.yaml:9: yaml:")
 
     def test_it_reports_an_unknown_field(self):
-        assert self.problems(GOOD.replace("short_name: DHS\n", "short_name: DHS\n    colour: red\n")) == [
+        assert self.problems(
+            GOOD.replace("short_name: DHS\n", "short_name: DHS\n    colour: red\n")
+        ) == [
             "organisation.yaml:10: colour: unknown field (allowed: active, children, code, kind, name, short_name)"
         ]
 

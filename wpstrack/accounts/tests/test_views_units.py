@@ -57,7 +57,13 @@ class UnitDetailTestCase(PersonasTestCase):
         response = self.client.get("/units/DHS-ICE")
         self.assertContains(response, "Not yours to see", status_code=403)
         body = self.client.get("/units/DHS-ICE.json").json()
-        assert body == {"ok": False, "error": body["error"], "errors": [], "code": "forbidden", "status": 403}
+        assert body == {
+            "ok": False,
+            "error": body["error"],
+            "errors": [],
+            "code": "forbidden",
+            "status": 403,
+        }
 
     def test_it_answers_not_found_for_an_unknown_unit(self):
         self.client.force_login(self.w.cora)

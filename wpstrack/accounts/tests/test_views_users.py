@@ -20,7 +20,12 @@ class UserListTestCase(PersonasTestCase):
 
 class InviteTestCase(PersonasTestCase):
     def invite(self, **fields):
-        data = {"email": "nora@example.org", "full_name": "Nora New", "unit": "DHS-CBP", "role": "viewer"}
+        data = {
+            "email": "nora@example.org",
+            "full_name": "Nora New",
+            "unit": "DHS-CBP",
+            "role": "viewer",
+        }
         data.update(fields)
         return self.client.post("/users/invite", data)
 
@@ -38,7 +43,9 @@ class InviteTestCase(PersonasTestCase):
     def test_it_audits_the_new_account_and_role(self):
         self.client.force_login(self.w.alice)
         self.invite()
-        actions = list(AuditEvent.objects.filter(actor=self.w.alice).values_list("action", flat=True))
+        actions = list(
+            AuditEvent.objects.filter(actor=self.w.alice).values_list("action", flat=True)
+        )
         assert sorted(actions) == ["membership.create", "user.create"]
         event = AuditEvent.objects.get(action="membership.create")
         assert event.changes["role"] == [None, "viewer"]
@@ -98,19 +105,25 @@ class DeactivateTestCase(PersonasTestCase):
         self.client.force_login(self.w.alice)
         self.client.post(f"/users/{self.w.ravi.pk}/deactivate", {"reason": "left"})
         self.client.logout()
-        response = self.client.post("/login", {"username": "ravi@example.org", "password": PASSWORD})
+        response = self.client.post(
+            "/login", {"username": "ravi@example.org", "password": PASSWORD}
+        )
         self.assertContains(response, "The email address or password is not right")
 
     def test_it_requires_a_reason(self):
         self.client.force_login(self.w.alice)
-        response = self.client.post(f"/users/{self.w.ravi.pk}/deactivate", {"reason": ""}, follow=True)
+        response = self.client.post(
+            f"/users/{self.w.ravi.pk}/deactivate", {"reason": ""}, follow=True
+        )
         self.assertContains(response, "Give a reason for deactivating")
         self.w.ravi.refresh_from_db()
         assert self.w.ravi.is_active
 
     def test_it_refuses_to_deactivate_yourself(self):
         self.client.force_login(self.w.alice)
-        response = self.client.post(f"/users/{self.w.alice.pk}/deactivate", {"reason": "x"}, follow=True)
+        response = self.client.post(
+            f"/users/{self.w.alice.pk}/deactivate", {"reason": "x"}, follow=True
+        )
         self.assertContains(response, "cannot deactivate your own account")
 
     def test_it_reactivates(self):
@@ -130,7 +143,8 @@ class MembershipTestCase(PersonasTestCase):
         self.client.post(f"/users/{self.w.vera.pk}/roles/{added.pk}/remove")
         assert not Membership.objects.filter(pk=added.pk).exists()
         assert list(AuditEvent.objects.values_list("action", flat=True).order_by("id")) == [
-            "membership.create", "membership.delete",
+            "membership.create",
+            "membership.delete",
         ]
 
     def test_it_refuses_to_remove_a_role_on_a_unit_not_administered(self):
@@ -142,7 +156,9 @@ class MembershipTestCase(PersonasTestCase):
 
     def test_an_invalid_role_rerenders_the_user_page(self):
         self.client.force_login(self.w.alice)
-        response = self.client.post(f"/users/{self.w.vera.pk}/roles", {"unit": "DHS-CBP", "role": "x"})
+        response = self.client.post(
+            f"/users/{self.w.vera.pk}/roles", {"unit": "DHS-CBP", "role": "x"}
+        )
         self.assertContains(response, "Select a valid choice", status_code=400)
 
     def test_the_user_page_is_forbidden_for_people_outside_the_administrators_units(self):

@@ -9,13 +9,20 @@ from wpstrack.testing import PersonasTestCase
 class AuditTestCase(PersonasTestCase):
     def record(self):
         with transaction.atomic():
-            return record_event(actor=self.w.alice, action="unit.update", obj=self.w.cbp,
-                                changes={"name": ["a", "b"]})
+            return record_event(
+                actor=self.w.alice,
+                action="unit.update",
+                obj=self.w.cbp,
+                changes={"name": ["a", "b"]},
+            )
 
     def test_it_records_who_what_and_the_values(self):
         event = self.record()
         assert (event.actor_label, event.object_type, event.object_id) == (
-            "alice@example.org", "accounts.orgunit", str(self.w.cbp.pk))
+            "alice@example.org",
+            "accounts.orgunit",
+            str(self.w.cbp.pk),
+        )
         assert AuditEvent.objects.for_object(self.w.cbp).get() == event
 
     def test_it_cannot_be_changed_or_deleted(self):

@@ -21,5 +21,7 @@ class Command(BaseCommand):
         if not report.valid:
             for problem in report.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{path.name}: {len(report.problems)} problem(s); nothing was loaded")
+            raise CommandError(
+                f"{path.name}: {len(report.problems)} problem(s); nothing was loaded"
+            )
         self.stdout.write(f"{path.name}: {len(report.units)} units, {changed} created or changed")
