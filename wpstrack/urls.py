@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, register_converter
 
 from wpstrack.accounts import views, views_auth, views_users
-from wpstrack.lib.converters import UnitCodeConverter
+from wpstrack.lib.converters import IdConverter, UnitCodeConverter
 from wpstrack.lib.pages import twin
 
 register_converter(UnitCodeConverter, "unitcode")
+register_converter(IdConverter, "id")
 
 handler400 = "wpstrack.lib.errorviews.bad_request"
 handler403 = "wpstrack.lib.errorviews.permission_denied"
@@ -67,21 +68,21 @@ page_patterns = [
     *twin("units/<unitcode:code>", views.unit_detail, "unit-detail"),
     *twin("users", views_users.user_list, "user-list"),
     *twin("users/invite", views_users.user_invite, "user-invite"),
-    *twin("users/<int:user_id>", views_users.user_detail, "user-detail"),
-    path("users/<int:user_id>/roles", views_users.membership_add, name="membership-add"),
+    *twin("users/<id:user_id>", views_users.user_detail, "user-detail"),
+    path("users/<id:user_id>/roles", views_users.membership_add, name="membership-add"),
     path(
-        "users/<int:user_id>/roles/<int:membership_id>/remove",
+        "users/<id:user_id>/roles/<id:membership_id>/remove",
         views_users.membership_remove,
         name="membership-remove",
     ),
     path(
-        "users/<int:user_id>/deactivate",
+        "users/<id:user_id>/deactivate",
         views_users.user_set_active,
         {"active": False},
         name="user-deactivate",
     ),
     path(
-        "users/<int:user_id>/reactivate",
+        "users/<id:user_id>/reactivate",
         views_users.user_set_active,
         {"active": True},
         name="user-reactivate",

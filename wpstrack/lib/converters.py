@@ -9,3 +9,15 @@ class UnitCodeConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class IdConverter:
+    """A database id: at most 18 digits, so no address can overflow a 64-bit column."""
+
+    regex = r"[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

@@ -34,7 +34,7 @@ def all_patterns(resolver=None, prefix=""):
         elif isinstance(pattern, URLPattern):
             url = "/" + route
             for key, value in SAMPLE_KWARGS.items():
-                for converter in ("str", "int", "unitcode"):
+                for converter in ("str", "int", "id", "unitcode"):
                     url = url.replace(f"<{converter}:{key}>", value)
                 url = url.replace(f"<{key}>", value)
             yield pattern.name, url
