@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "axes",
     "wpstrack.audit",
     "wpstrack.accounts",
+    "wpstrack.frameworks",
 ]
 
 MIDDLEWARE = [

@@ -55,6 +55,12 @@ def load_demo() -> list[tuple[DemoPerson, str]]:
     report, _changed = load_unit_file(settings.PLANS_DIR / "organisation.yaml", actor=None)
     if not report.valid:
         raise ValueError("\n".join(str(p) for p in report.problems))
+    # Imported here: accounts must not depend on frameworks at import time.
+    from wpstrack.frameworks.loading import bundled_plan_files, load_plan_files
+
+    plans = load_plan_files(bundled_plan_files(), actor=None, actor_label=ACTOR_LABEL)
+    if not plans.ok:
+        raise ValueError("\n".join(str(p) for p in plans.problems))
     loaded = []
     for person in DEMO_PEOPLE:
         user, _created = services.ensure_account(
