@@ -13,9 +13,9 @@ from wpstrack.frameworks.models import Element, Plan
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The plan as the database holds it now, in the plan-file shape (retired parts left out)."""
     elements = list(
-        plan.elements.filter(retired_in=None).select_related("level", "parent").prefetch_related(
-            "units", "tags__tag_set", "metrics__current"
-        )
+        plan.elements.filter(retired_in=None)
+        .select_related("level", "parent")
+        .prefetch_related("units", "tags__tag_set", "metrics__current")
     )
     by_parent: dict[int | None, list[Element]] = {}
     for element in elements:
@@ -39,15 +39,28 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "fiscal_year_start_month": plan.fiscal_year_start_month,
         "levels": [{"key": level.key, "name": level.name} for level in plan.levels.all()],
         "sections": [
-            {"code": s.code, "title": s.title, "text": s.text, "source": {"section": s.source_section},
-             "note": s.note}
+            {
+                "code": s.code,
+                "title": s.title,
+                "text": s.text,
+                "source": {"section": s.source_section},
+                "note": s.note,
+            }
             for s in plan.sections.all()
         ],
         "obligations": [
-            {"code": o.code, "title": o.title, "text": o.text, "cadence": o.cadence, "due": o.due,
-             "years": o.years, "units": sorted(u.code for u in o.units.all()),
-             "responsible_as_written": o.responsible_as_written, "source": {"section": o.source_section},
-             "note": o.note}
+            {
+                "code": o.code,
+                "title": o.title,
+                "text": o.text,
+                "cadence": o.cadence,
+                "due": o.due,
+                "years": o.years,
+                "units": sorted(u.code for u in o.units.all()),
+                "responsible_as_written": o.responsible_as_written,
+                "source": {"section": o.source_section},
+                "note": o.note,
+            }
             for o in plan.obligations.prefetch_related("units")
         ],
         "elements": tree(None),
@@ -70,7 +83,9 @@ def _element(element: Element, children: list[dict[str, Any]]) -> dict[str, Any]
         "needs_indicators": element.needs_indicators,
         "source": source,
         "note": element.note,
-        "metrics": [_metric(m) for m in element.metrics.all() if m.retired_in_id is None and m.current],
+        "metrics": [
+            _metric(m) for m in element.metrics.all() if m.retired_in_id is None and m.current
+        ],
         "children": children,
     }
 
@@ -78,10 +93,20 @@ def _element(element: Element, children: list[dict[str, Any]]) -> dict[str, Any]
 def _metric(metric: Any) -> dict[str, Any]:
     d = metric.current
     return {
-        "code": metric.code, "text": d.text, "type": d.type, "unit": d.unit, "direction": d.direction,
-        "compare_previous": d.compare_previous, "disaggregation": d.disaggregation, "frequency": d.frequency,
-        "sensitive": d.sensitive, "source_text": d.source_text, "appendix_text": d.appendix_text,
-        "note": d.note, "baselines": d.baselines, "targets": d.targets,
+        "code": metric.code,
+        "text": d.text,
+        "type": d.type,
+        "unit": d.unit,
+        "direction": d.direction,
+        "compare_previous": d.compare_previous,
+        "disaggregation": d.disaggregation,
+        "frequency": d.frequency,
+        "sensitive": d.sensitive,
+        "source_text": d.source_text,
+        "appendix_text": d.appendix_text,
+        "note": d.note,
+        "baselines": d.baselines,
+        "targets": d.targets,
     }
 
 

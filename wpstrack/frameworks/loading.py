@@ -24,7 +24,9 @@ def bundled_plan_files() -> list[Path]:
 class LoadResult:
     reports: list[PlanFileReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    loaded: list[tuple[str, int | None, list[str]]] = field(default_factory=list)  # slug, version, changes
+    loaded: list[tuple[str, int | None, list[str]]] = field(
+        default_factory=list
+    )  # slug, version, changes
 
     @property
     def ok(self) -> bool:
@@ -32,11 +34,15 @@ class LoadResult:
 
 
 @transaction.atomic
-def load_plan_files(paths: list[Path], *, actor: User | None, actor_label: str | None = None) -> LoadResult:
+def load_plan_files(
+    paths: list[Path], *, actor: User | None, actor_label: str | None = None
+) -> LoadResult:
     """Tag sets first, then every plan file; any problem anywhere and nothing is loaded."""
     result = LoadResult()
     result.problems.extend(
-        services.load_tag_sets(settings.PLANS_DIR / "tag-sets.yaml", actor=actor, actor_label=actor_label)
+        services.load_tag_sets(
+            settings.PLANS_DIR / "tag-sets.yaml", actor=actor, actor_label=actor_label
+        )
     )
     for path in paths:
         report = read_plan_file(path)
@@ -44,15 +50,29 @@ def load_plan_files(paths: list[Path], *, actor: User | None, actor_label: str |
         result.problems.extend(report.problems)
     slugs = [r.document["slug"] for r in result.reports if r.document]
     for slug in {s for s in slugs if slugs.count(s) > 1}:
-        result.problems.append(Problem("(files)", 0, "slug", f"two files define the plan {slug!r}",
-                                       "give each plan its own slug", "duplicate-slug"))
+        result.problems.append(
+            Problem(
+                "(files)",
+                0,
+                "slug",
+                f"two files define the plan {slug!r}",
+                "give each plan its own slug",
+                "duplicate-slug",
+            )
+        )
     if result.problems:
         transaction.set_rollback(True)
         return result
     for report in result.reports:
         assert report.document is not None
         plan, version = services.load_plan_document(
-            report.document, file_name=report.file, sha256=report.sha256, actor=actor, actor_label=actor_label
+            report.document,
+            file_name=report.file,
+            sha256=report.sha256,
+            actor=actor,
+            actor_label=actor_label,
         )
-        result.loaded.append((plan.slug, version.number if version else None, version.changes if version else []))
+        result.loaded.append(
+            (plan.slug, version.number if version else None, version.changes if version else [])
+        )
     return result

@@ -49,15 +49,19 @@ class Plan(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.TextField(_("title"))
     short_title = models.CharField(_("short title"), max_length=200, blank=True)
-    owner_unit = models.ForeignKey(OrgUnit, verbose_name=_("owner unit"), on_delete=models.PROTECT,
-                                   related_name="plans_owned")
+    owner_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("owner unit"), on_delete=models.PROTECT, related_name="plans_owned"
+    )
     source = models.JSONField(_("source document"), default=dict)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
     period_as_written = models.TextField(_("period as written"), blank=True)
-    fiscal_year_start_month = models.PositiveSmallIntegerField(_("fiscal year starts in month"), default=1)
-    current_version = models.ForeignKey("PlanVersion", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"), default=1
+    )
+    current_version = models.ForeignKey(
+        "PlanVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -72,8 +76,9 @@ class PlanVersion(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by_label = models.CharField(max_length=254)
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64)
@@ -82,7 +87,9 @@ class PlanVersion(models.Model):
 
     class Meta:
         ordering = ["plan", "number"]
-        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.plan.slug} v{self.number}"
@@ -106,7 +113,9 @@ class Element(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="elements")
     code = models.CharField(_("code"), max_length=60)
     level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="elements")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     position = models.PositiveIntegerField(default=0, help_text="Order in the document.")
     title = models.TextField(_("title"))
     text = models.TextField(_("text as written"), blank=True)
@@ -118,12 +127,20 @@ class Element(models.Model):
     source_section = models.TextField(_("source section"), blank=True)
     source_page = models.PositiveIntegerField(null=True, blank=True)
     note = models.TextField(_("editor's note"), blank=True)
-    retired_in = models.ForeignKey(PlanVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                   help_text="Set when a later plan file no longer has this element.")
+    retired_in = models.ForeignKey(
+        PlanVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Set when a later plan file no longer has this element.",
+    )
 
     class Meta:
         ordering = ["plan", "position"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_element_code_in_plan")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="unique_element_code_in_plan")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title[:80]}"
@@ -163,12 +180,18 @@ class Metric(models.Model):
     element = models.ForeignKey(Element, on_delete=models.PROTECT, related_name="metrics")
     code = models.CharField(max_length=60)
     position = models.PositiveIntegerField(default=0)
-    current = models.ForeignKey("MetricDefinition", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    retired_in = models.ForeignKey(PlanVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    current = models.ForeignKey(
+        "MetricDefinition", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    retired_in = models.ForeignKey(
+        PlanVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["plan", "position"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_metric_code_in_plan")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="unique_metric_code_in_plan")
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -216,7 +239,9 @@ class Obligation(models.Model):
 
     class Meta:
         ordering = ["plan", "position"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_obligation_code_in_plan")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="unique_obligation_code_in_plan")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -235,7 +260,9 @@ class Section(models.Model):
 
     class Meta:
         ordering = ["plan", "position"]
-        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="unique_section_code_in_plan")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="unique_section_code_in_plan")
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -24,10 +24,34 @@ from wpstrack.frameworks.models import (
 )
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
 
-ELEMENT_FIELDS = ("level", "parent", "title", "text", "responsible_as_written", "units", "outcomes", "tags",
-                  "needs_indicators", "source", "note")
-DEFINITION_FIELDS = ("text", "type", "unit", "direction", "compare_previous", "disaggregation", "frequency",
-                     "sensitive", "source_text", "appendix_text", "note", "baselines", "targets")
+ELEMENT_FIELDS = (
+    "level",
+    "parent",
+    "title",
+    "text",
+    "responsible_as_written",
+    "units",
+    "outcomes",
+    "tags",
+    "needs_indicators",
+    "source",
+    "note",
+)
+DEFINITION_FIELDS = (
+    "text",
+    "type",
+    "unit",
+    "direction",
+    "compare_previous",
+    "disaggregation",
+    "frequency",
+    "sensitive",
+    "source_text",
+    "appendix_text",
+    "note",
+    "baselines",
+    "targets",
+)
 
 
 def _label(actor: User | None, actor_label: str | None) -> str:
@@ -35,27 +59,46 @@ def _label(actor: User | None, actor_label: str | None) -> str:
 
 
 @transaction.atomic
-def load_tag_sets(path: Path, *, actor: User | None, actor_label: str | None = None) -> list[Problem]:
+def load_tag_sets(
+    path: Path, *, actor: User | None, actor_label: str | None = None
+) -> list[Problem]:
     """Load ``tag-sets.yaml``: sets and tags are added or renamed, never removed."""
     try:
         data = load_yaml(path)
     except YamlFileError as error:
         return [error.problem]
     if not isinstance(data, LineDict) or not isinstance(data.get("tag_sets"), list):
-        return [Problem(path.name, 1, "tag_sets", "expected a list of tag sets", "see plans/tag-sets.yaml")]
+        return [
+            Problem(
+                path.name, 1, "tag_sets", "expected a list of tag sets", "see plans/tag-sets.yaml"
+            )
+        ]
     for raw in data["tag_sets"]:
         tag_set, created = TagSet.objects.get_or_create(
             key=raw["key"], defaults={"name": raw["name"], "source": raw.get("source", "")}
         )
         if created:
-            record_event(actor=actor, actor_label=actor_label, action="tag_set.create", obj=tag_set,
-                         changes={"name": [None, tag_set.name]})
+            record_event(
+                actor=actor,
+                actor_label=actor_label,
+                action="tag_set.create",
+                obj=tag_set,
+                changes={"name": [None, tag_set.name]},
+            )
         for position, item in enumerate(raw.get("tags") or []):
-            tag, created = Tag.objects.get_or_create(tag_set=tag_set, key=str(item["key"]),
-                                                    defaults={"name": item["name"], "position": position})
+            tag, created = Tag.objects.get_or_create(
+                tag_set=tag_set,
+                key=str(item["key"]),
+                defaults={"name": item["name"], "position": position},
+            )
             if created or tag.name != item["name"]:
-                record_event(actor=actor, actor_label=actor_label, action="tag.save", obj=tag,
-                             changes={"name": [None if created else tag.name, item["name"]]})
+                record_event(
+                    actor=actor,
+                    actor_label=actor_label,
+                    action="tag.save",
+                    obj=tag,
+                    changes={"name": [None if created else tag.name, item["name"]]},
+                )
                 tag.name = item["name"]
                 tag.save(update_fields=["name"])
     return []
@@ -68,8 +111,16 @@ def _date(value: str | None) -> dt.date | None:
 class _PlanWriter:
     """Brings the database in line with one canonical plan document, noting each change."""
 
-    def __init__(self, plan: Plan, version: PlanVersion, actor: User | None, label: str, first: bool) -> None:
-        self.plan, self.version, self.actor, self.label, self.first = plan, version, actor, label, first
+    def __init__(
+        self, plan: Plan, version: PlanVersion, actor: User | None, label: str, first: bool
+    ) -> None:
+        self.plan, self.version, self.actor, self.label, self.first = (
+            plan,
+            version,
+            actor,
+            label,
+            first,
+        )
         self.units = {u.code: u for u in OrgUnit.objects.all()}
         self.tags = {t.ref: t for t in Tag.objects.select_related("tag_set")}
         self.levels: dict[str, Level] = {}
@@ -81,13 +132,21 @@ class _PlanWriter:
     def note(self, action: str, obj: Any, changes: dict[str, list[Any]]) -> None:
         self.changes.append(f"{action} {obj}: " + ", ".join(sorted(changes)))
         if not self.first:
-            record_event(actor=self.actor, actor_label=self.label, action=action, obj=obj,
-                         unit=self.plan.owner_unit, changes=changes)
+            record_event(
+                actor=self.actor,
+                actor_label=self.label,
+                action=action,
+                obj=obj,
+                unit=self.plan.owner_unit,
+                changes=changes,
+            )
 
     def write_levels(self, levels: list[dict[str, str]]) -> None:
         for position, level in enumerate(levels):
             saved, _ = Level.objects.update_or_create(
-                plan=self.plan, key=level["key"], defaults={"name": level["name"], "position": position}
+                plan=self.plan,
+                key=level["key"],
+                defaults={"name": level["name"], "position": position},
             )
             self.levels[level["key"]] = saved
 
@@ -101,7 +160,14 @@ class _PlanWriter:
             element.parent = parent
             element.position = self.position
             element.retired_in = None
-            for name in ("title", "text", "responsible_as_written", "outcomes", "needs_indicators", "note"):
+            for name in (
+                "title",
+                "text",
+                "responsible_as_written",
+                "outcomes",
+                "needs_indicators",
+                "note",
+            ):
                 setattr(element, name, item[name])
             element.source_section = item["source"].get("section", "")
             element.source_page = item["source"].get("page")
@@ -118,19 +184,26 @@ class _PlanWriter:
     @staticmethod
     def element_state(element: Element) -> dict[str, Any]:
         return {
-            "level": element.level.key, "parent": element.parent.code if element.parent else None,
-            "title": element.title, "text": element.text, "responsible_as_written": element.responsible_as_written,
-            "units": sorted(element.units.values_list("code", flat=True)), "outcomes": element.outcomes,
+            "level": element.level.key,
+            "parent": element.parent.code if element.parent else None,
+            "title": element.title,
+            "text": element.text,
+            "responsible_as_written": element.responsible_as_written,
+            "units": sorted(element.units.values_list("code", flat=True)),
+            "outcomes": element.outcomes,
             "tags": sorted(f"{s}:{k}" for s, k in element.tags.values_list("tag_set__key", "key")),
-            "needs_indicators": element.needs_indicators, "source": element.source_section,
-            "page": element.source_page, "note": element.note,
+            "needs_indicators": element.needs_indicators,
+            "source": element.source_section,
+            "page": element.source_page,
+            "note": element.note,
         }
 
     def write_metrics(self, metrics: list[dict[str, Any]], element: Element) -> None:
         for item in metrics:
             self.position += 1
-            metric, _ = Metric.objects.get_or_create(plan=self.plan, code=item["code"],
-                                                     defaults={"element": element})
+            metric, _ = Metric.objects.get_or_create(
+                plan=self.plan, code=item["code"], defaults={"element": element}
+            )
             metric.element, metric.position, metric.retired_in = element, self.position, None
             current = metric.current
             before = {f: getattr(current, f) for f in DEFINITION_FIELDS} if current else {}
@@ -138,13 +211,19 @@ class _PlanWriter:
             changes = diff(before, after)
             if changes:
                 # A new definition, never an edit: values reported against the old one keep its meaning.
-                metric.current = MetricDefinition.objects.create(metric=metric, valid_from=self.version, **after)
-                self.note("metric.create" if current is None else "metric.redefine", metric, changes)
+                metric.current = MetricDefinition.objects.create(
+                    metric=metric, valid_from=self.version, **after
+                )
+                self.note(
+                    "metric.create" if current is None else "metric.redefine", metric, changes
+                )
             metric.save()
             self.seen_metrics.add(metric.code)
 
     def retire_missing(self) -> None:
-        for element in self.plan.elements.filter(retired_in=None).exclude(code__in=self.seen_elements):
+        for element in self.plan.elements.filter(retired_in=None).exclude(
+            code__in=self.seen_elements
+        ):
             element.retired_in = self.version
             element.save(update_fields=["retired_in"])
             self.note("element.retire", element, {"retired_in": [None, self.version.number]})
@@ -157,11 +236,19 @@ class _PlanWriter:
         codes = []
         for position, item in enumerate(obligations):
             obligation, _ = Obligation.objects.update_or_create(
-                plan=self.plan, code=item["code"],
-                defaults={"position": position, "title": item["title"], "text": item["text"],
-                          "cadence": item["cadence"], "due": item["due"], "years": item["years"],
-                          "responsible_as_written": item["responsible_as_written"],
-                          "source_section": item["source"]["section"], "note": item["note"]},
+                plan=self.plan,
+                code=item["code"],
+                defaults={
+                    "position": position,
+                    "title": item["title"],
+                    "text": item["text"],
+                    "cadence": item["cadence"],
+                    "due": item["due"],
+                    "years": item["years"],
+                    "responsible_as_written": item["responsible_as_written"],
+                    "source_section": item["source"]["section"],
+                    "note": item["note"],
+                },
             )
             obligation.units.set([self.units[c] for c in item["units"]])
             codes.append(obligation.code)
@@ -171,36 +258,66 @@ class _PlanWriter:
         codes = []
         for position, item in enumerate(sections):
             Section.objects.update_or_create(
-                plan=self.plan, code=item["code"],
-                defaults={"position": position, "title": item["title"], "text": item["text"],
-                          "source_section": item["source"]["section"], "note": item["note"]},
+                plan=self.plan,
+                code=item["code"],
+                defaults={
+                    "position": position,
+                    "title": item["title"],
+                    "text": item["text"],
+                    "source_section": item["source"]["section"],
+                    "note": item["note"],
+                },
             )
             codes.append(item["code"])
         self.plan.sections.exclude(code__in=codes).delete()
 
 
 @transaction.atomic
-def load_plan_document(document: dict[str, Any], *, file_name: str, sha256: str, actor: User | None,
-                       actor_label: str | None = None) -> tuple[Plan, PlanVersion | None]:
+def load_plan_document(
+    document: dict[str, Any],
+    *,
+    file_name: str,
+    sha256: str,
+    actor: User | None,
+    actor_label: str | None = None,
+) -> tuple[Plan, PlanVersion | None]:
     """Create or update a plan from a validated document. Returns the new version, or None if
     the document is what is already loaded (loading the same file twice changes nothing)."""
     label = _label(actor, actor_label)
     owner = OrgUnit.objects.get(code=document["owner_unit"])
     plan = Plan.objects.select_for_update().filter(slug=document["slug"]).first()
-    if plan is not None and plan.current_version is not None and plan.current_version.content == document:
+    if (
+        plan is not None
+        and plan.current_version is not None
+        and plan.current_version.content == document
+    ):
         return plan, None
     first = plan is None
     plan = plan or Plan(slug=document["slug"])
     before = {} if first else _plan_state(plan)
-    plan.title, plan.short_title, plan.owner_unit = document["title"], document["short_title"], owner
+    plan.title, plan.short_title, plan.owner_unit = (
+        document["title"],
+        document["short_title"],
+        owner,
+    )
     plan.source = document["source"]
-    plan.period_start, plan.period_end = _date(document["period"]["start"]), _date(document["period"]["end"])
+    plan.period_start, plan.period_end = (
+        _date(document["period"]["start"]),
+        _date(document["period"]["end"]),
+    )
     plan.period_as_written = document["period"]["as_written"]
     plan.fiscal_year_start_month = document["fiscal_year_start_month"]
     plan.save()
     number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    version = PlanVersion.objects.create(plan=plan, number=number, created_by=actor, created_by_label=label,
-                                         file_name=file_name, file_sha256=sha256, content=document)
+    version = PlanVersion.objects.create(
+        plan=plan,
+        number=number,
+        created_by=actor,
+        created_by_label=label,
+        file_name=file_name,
+        file_sha256=sha256,
+        content=document,
+    )
     writer = _PlanWriter(plan, version, actor, label, first)
     writer.write_levels(document["levels"])
     writer.write_elements(document["elements"], None)
@@ -214,13 +331,26 @@ def load_plan_document(document: dict[str, Any], *, file_name: str, sha256: str,
     version.save(update_fields=["changes"])
     plan.current_version = version
     plan.save(update_fields=["current_version"])
-    record_event(actor=actor, actor_label=actor_label, action="plan.create" if first else "plan.load",
-                 obj=plan, unit=owner, changes={"version": [number - 1 or None, number], **plan_changes},
-                 reason=f"{file_name} sha256:{sha256}")
+    record_event(
+        actor=actor,
+        actor_label=actor_label,
+        action="plan.create" if first else "plan.load",
+        obj=plan,
+        unit=owner,
+        changes={"version": [number - 1 or None, number], **plan_changes},
+        reason=f"{file_name} sha256:{sha256}",
+    )
     return plan, version
 
 
 def _plan_state(plan: Plan) -> dict[str, Any]:
-    return {"title": plan.title, "short_title": plan.short_title, "owner_unit": plan.owner_unit.code,
-            "source": plan.source, "period_start": plan.period_start, "period_end": plan.period_end,
-            "period_as_written": plan.period_as_written, "fiscal_year_start_month": plan.fiscal_year_start_month}
+    return {
+        "title": plan.title,
+        "short_title": plan.short_title,
+        "owner_unit": plan.owner_unit.code,
+        "source": plan.source,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "period_as_written": plan.period_as_written,
+        "fiscal_year_start_month": plan.fiscal_year_start_month,
+    }

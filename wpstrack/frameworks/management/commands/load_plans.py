@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="*", type=Path)
-        parser.add_argument("--as", dest="as_email", help="record the load as done by this user (email)")
+        parser.add_argument(
+            "--as", dest="as_email", help="record the load as done by this user (email)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         paths = options["files"] or bundled_plan_files()

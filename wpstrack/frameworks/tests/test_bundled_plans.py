@@ -1,0 +1,138 @@
+"""The four bundled plans load completely, and their words are the documents' words."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Count
+from django.test import TestCase
+
+from wpstrack.accounts.unitfile import load_unit_file
+from wpstrack.frameworks.loading import bundled_plan_files, load_plan_files
+from wpstrack.frameworks.models import Element, Metric, Plan
+
+SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"\*\*|<u>|</u>", "", text)
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip().lower()
+
+
+def letters(text: str) -> str:
+    """Only letters and digits: hyphenation, line breaks and footnote marks do not count."""
+    return re.sub(r"[^a-z0-9]", "", normalise(text))
+
+
+class BundledPlansTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        load_unit_file(settings.PLANS_DIR / "organisation.yaml", actor=None)
+        result = load_plan_files(bundled_plan_files(), actor=None, actor_label="test")
+        assert result.ok, [str(p) for p in result.problems]
+
+    def counts(self, slug):
+        rows = (
+            Element.objects.filter(plan__slug=slug)
+            .values_list("level__key")
+            .annotate(n=Count("id"))
+            .order_by("level__position")
+        )
+        return dict(rows)
+
+    def test_the_four_plans_load_with_their_slugs(self):
+        assert sorted(Plan.objects.values_list("slug", flat=True)) == [
+            "dhs-wps-2024",
+            "dpko-dfs-gender-2014-2018",
+            "dpo-gender-policy-2024",
+            "state-pm-wps",
+        ]
+
+    def test_the_dhs_plan_has_5_lines_of_effort_10_goals_and_25_actions(self):
+        assert self.counts("dhs-wps-2024") == {"line_of_effort": 5, "goal": 10, "action": 25}
+        assert Metric.objects.filter(plan__slug="dhs-wps-2024").count() == 44
+        plan = Plan.objects.get(slug="dhs-wps-2024")
+        assert plan.fiscal_year_start_month == 10
+        assert plan.obligations.filter(title__icontains="Congress").exists()
+
+    def test_every_dhs_action_has_outcomes_metrics_and_a_responsible_office(self):
+        for action in Element.objects.filter(plan__slug="dhs-wps-2024", level__key="action"):
+            assert action.outcomes, action.code
+            assert action.metrics.exists(), action.code
+            assert action.units.exists() and action.responsible_as_written, action.code
+
+    def test_goal_4_2_actions_belong_to_cbp(self):
+        codes = set(
+            Element.objects.filter(plan__slug="dhs-wps-2024", units__code="DHS-CBP").values_list(
+                "code", flat=True
+            )
+        )
+        assert {"4.2-A1", "4.2-A2", "4.2-A3"} <= codes
+
+    def test_the_state_plan_has_the_four_outcomes_and_its_programmes(self):
+        assert self.counts("state-pm-wps") == {"outcome": 4, "programme": 4}
+        titles = set(
+            Element.objects.filter(plan__slug="state-pm-wps", level__key="programme").values_list(
+                "code", flat=True
+            )
+        )
+        assert titles == {"GPOI", "IMET", "CWD", "GDRP"}
+        trained = Metric.objects.filter(plan__slug="state-pm-wps", current__baselines__isnull=False)
+        assert trained.count() >= 9
+
+    def test_the_dpko_dfs_strategy_has_every_level(self):
+        assert self.counts("dpko-dfs-gender-2014-2018") == {
+            "objective": 3,
+            "outcome": 3,
+            "sub_outcome": 9,
+            "output": 24,
+            "approach": 3,
+            "priority_area": 8,
+            "role": 9,
+        }
+        plan = Plan.objects.get(slug="dpko-dfs-gender-2014-2018")
+        assert plan.fiscal_year_start_month == 1
+        evaluations = [
+            o for o in plan.obligations.all() if "evaluation" in (o.title + o.text).lower()
+        ]
+        assert {2016, 2018} <= {year for o in evaluations for year in o.years} or any(
+            "mid-term" in o.text.lower() for o in evaluations
+        )
+
+    def test_the_dpo_policy_has_21_annex_components_and_their_functions(self):
+        counts = self.counts("dpo-gender-policy-2024")
+        assert (
+            counts["component"] == 21 and counts["function"] == 110 and counts["requirement"] == 57
+        )
+        flagged = Element.objects.filter(
+            plan__slug="dpo-gender-policy-2024", level__key="function", needs_indicators=True
+        )
+        assert flagged.count() >= 7
+        for function in flagged:
+            assert "indicator" in function.title.lower() + function.text.lower()
+        fifteen = Metric.objects.get(plan__slug="dpo-gender-policy-2024", code="52-M1")
+        assert fifteen.current.targets[0]["value"] == 15
+
+    def test_titles_and_texts_are_the_documents_own_words(self):
+        sources = {
+            p.slug: letters((SEEDS / p.source["file"]).read_text()) for p in Plan.objects.all()
+        }
+        missing = []
+        for element in Element.objects.select_related("plan", "level").exclude(level__key="role"):
+            document = sources[element.plan.slug]
+            for words in [element.title, *element.text.split("\n")]:
+                # The seeds break table cells across lines, so check that each passage opens
+                # with the document's own words.
+                opening = letters(words)[:40]
+                if len(opening) == 40 and opening not in document:
+                    missing.append(f"{element.plan.slug} {element.code}: {words[:60]}")
+        assert missing == [], missing[:20]
+
+    def test_metric_texts_are_the_documents_own_words(self):
+        sources = {
+            p.slug: normalise((SEEDS / p.source["file"]).read_text()) for p in Plan.objects.all()
+        }
+        for metric in Metric.objects.select_related("plan", "current").filter(
+            plan__slug="dhs-wps-2024", current__source_text="table"
+        ):
+            assert normalise(metric.current.text) in sources["dhs-wps-2024"], metric.code

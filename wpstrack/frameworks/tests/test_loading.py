@@ -1,0 +1,147 @@
+"""Loading, reloading, changing and exporting a plan file."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.test import TestCase
+
+from wpstrack.audit.models import AuditEvent
+from wpstrack.frameworks.export import plan_document, to_yaml
+from wpstrack.frameworks.loading import load_plan_files
+from wpstrack.frameworks.models import Element, Metric, MetricDefinition, Plan, Tag, TagSet
+from wpstrack.testing import make_personas
+
+PLAN = """\
+format: wpstrack-plan/1
+slug: tiny
+title: A tiny plan
+owner_unit: DHS
+source: {file: tiny.txt, title: A tiny plan}
+fiscal_year_start_month: 10
+levels:
+  - {key: goal, name: Goal}
+  - {key: action, name: Action}
+elements:
+  - code: "1"
+    level: goal
+    title: Recruit women
+    tags: [pillar-1325:participation]
+    source: {section: "Goal 1"}
+    children:
+      - code: 1-A1
+        level: action
+        title: Mentor women
+        units: [DHS-CBP]
+        outcomes: ["More mentees."]
+        source: {section: "Goal 1, Action 1"}
+        metrics:
+          - code: 1-A1-M1
+            text: Number of women mentees.
+            type: count
+            direction: increase
+      - code: 1-A2
+        level: action
+        title: Train women
+        source: {section: "Goal 1, Action 2"}
+"""
+
+
+class LoadingTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.w = make_personas()
+        pillars = TagSet.objects.create(key="pillar-1325", name="1325 pillars")
+        Tag.objects.create(tag_set=pillars, key="participation", name="Participation")
+
+    def setUp(self):
+        import tempfile
+
+        self.dir = Path(tempfile.mkdtemp())
+
+    def load(self, text: str, name: str = "tiny.yaml"):
+        path = self.dir / name
+        path.write_text(textwrap.dedent(text))
+        result = load_plan_files([path], actor=self.w.cora)
+        assert result.ok, [str(p) for p in result.problems]
+        return result
+
+    def test_it_loads_the_tree(self):
+        self.load(PLAN)
+        action = Element.objects.get(code="1-A1")
+        assert action.parent.code == "1" and action.level.key == "action"
+        assert list(action.units.values_list("code", flat=True)) == ["DHS-CBP"]
+        metric = Metric.objects.get(code="1-A1-M1")
+        assert metric.current.disaggregation == ["sex"]  # counts of people default to sex
+
+    def test_loading_the_same_file_twice_changes_nothing(self):
+        self.load(PLAN)
+        events = AuditEvent.objects.count()
+        result = self.load(PLAN)
+        assert result.loaded == [("tiny", None, [])]
+        assert AuditEvent.objects.count() == events
+        assert Plan.objects.get().versions.count() == 1
+
+    def test_a_changed_file_updates_elements_in_place_and_records_who_and_what(self):
+        self.load(PLAN)
+        element_id = Element.objects.get(code="1-A1").pk
+        result = self.load(PLAN.replace("title: Mentor women", "title: Mentor more women"))
+        assert result.loaded[0][1] == 2
+        assert Element.objects.get(code="1-A1").pk == element_id
+        event = AuditEvent.objects.get(action="element.update")
+        assert event.actor == self.w.cora
+        assert event.changes == {"title": ["Mentor women", "Mentor more women"]}
+
+    def test_changing_a_metric_keeps_its_old_definition(self):
+        self.load(PLAN)
+        old = Metric.objects.get(code="1-A1-M1").current
+        self.load(PLAN.replace("type: count", "type: percentage").replace("Number of", "Share of"))
+        metric = Metric.objects.get(code="1-A1-M1")
+        assert metric.current != old and metric.current.type == "percentage"
+        assert MetricDefinition.objects.get(pk=old.pk).text == "Number of women mentees."
+        assert metric.current.valid_from.number == 2 and old.valid_from.number == 1
+
+    def test_an_element_left_out_is_retired_not_deleted(self):
+        self.load(PLAN)
+        without = PLAN[: PLAN.index("      - code: 1-A2")]
+        self.load(without)
+        retired = Element.objects.get(code="1-A2")
+        assert retired.retired_in.number == 2
+        assert "1-A2" not in str(plan_document(Plan.objects.get()))
+
+    def test_export_then_load_gives_the_same_plan(self):
+        self.load(PLAN)
+        plan = Plan.objects.get()
+        exported = to_yaml(plan_document(plan))
+        result = self.load(exported, "exported.yaml")
+        assert result.loaded == [("tiny", None, [])]
+        assert plan_document(plan) == plan.current_version.content
+
+    def test_a_bad_file_loads_nothing(self):
+        path = self.dir / "bad.yaml"
+        path.write_text(
+            PLAN.replace(
+                "level: action\n        title: Train", "level: acton\n        title: Train"
+            )
+        )
+        result = load_plan_files([path], actor=None)
+        assert not result.ok
+        assert [str(p) for p in result.problems] == [
+            "bad.yaml:29: level: element 1-A2: unknown level 'acton' (use one of: goal, action)"
+        ]
+        assert Plan.objects.count() == 0 and Element.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_export_plan_command_writes_yaml_that_loads_back(tmp_path):
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from wpstrack.accounts.unitfile import load_unit_file
+
+    load_unit_file(settings.PLANS_DIR / "organisation.yaml", actor=None)
+    call_command("load_plans")
+    out = tmp_path / "dhs.yaml"
+    call_command("export_plan", "dhs-wps-2024", "--out", str(out))
+    result = load_plan_files([out], actor=None)
+    assert result.ok and result.loaded == [("dhs-wps-2024", None, [])]
