@@ -43,6 +43,9 @@ def check_accessibility():
     axe = Axe()
 
     def check(page: Any) -> None:
+        page.wait_for_load_state(
+            "load"
+        )  # a click may still be navigating: check the page it lands on
         results = axe.run(
             page,
             options={

@@ -4,11 +4,19 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, register_converter
 
 from wpstrack.accounts import views, views_auth, views_users
-from wpstrack.lib.converters import IdConverter, UnitCodeConverter
+from wpstrack.frameworks import views as plan_views
+from wpstrack.lib.converters import (
+    ElementCodeConverter,
+    IdConverter,
+    SlugConverter,
+    UnitCodeConverter,
+)
 from wpstrack.lib.pages import twin
 
 register_converter(UnitCodeConverter, "unitcode")
 register_converter(IdConverter, "id")
+register_converter(ElementCodeConverter, "elementcode")
+register_converter(SlugConverter, "planslug")
 
 handler400 = "wpstrack.lib.errorviews.bad_request"
 handler403 = "wpstrack.lib.errorviews.permission_denied"
@@ -69,6 +77,14 @@ page_patterns = [
     *twin("users", views_users.user_list, "user-list"),
     *twin("users/invite", views_users.user_invite, "user-invite"),
     *twin("users/<id:user_id>", views_users.user_detail, "user-detail"),
+    *twin("plans", plan_views.plan_list, "plan-list"),
+    *twin("plans/<planslug:slug>", plan_views.plan_detail, "plan-detail"),
+    *twin(
+        "plans/<planslug:slug>/elements/<elementcode:code>",
+        plan_views.element_detail,
+        "element-detail",
+    ),
+    *twin("crosswalk", plan_views.crosswalk, "crosswalk"),
     path("users/<id:user_id>/roles", views_users.membership_add, name="membership-add"),
     path(
         "users/<id:user_id>/roles/<id:membership_id>/remove",

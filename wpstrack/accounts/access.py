@@ -140,3 +140,36 @@ def can_deactivate(user: Any, target: User) -> bool:
         return False
     target_units = [m.unit for m in target.memberships.select_related("unit")]
     return bool(target_units) and all(can_manage_members(user, unit) for unit in target_units)
+
+
+def can_see_plans(user: Any) -> bool:
+    """Plans are the published documents: anyone with a role somewhere may read them."""
+    return is_system_administrator(user) or bool(memberships(user))
+
+
+def get_plans_for_user(user: Any) -> Any:
+    from wpstrack.frameworks.models import Plan
+
+    if not can_see_plans(user):
+        return Plan.objects.none()
+    return Plan.objects.select_related("owner_unit", "current_version")
+
+
+def get_plan_for_user(user: Any, slug: str) -> Any:
+    from wpstrack.frameworks.models import Plan
+
+    plan = Plan.objects.select_related("owner_unit", "current_version").filter(slug=slug).first()
+    if plan is None:
+        raise Http404(slug)
+    if not can_see_plans(user):
+        raise PermissionDenied
+    return plan
+
+
+def get_element_for_user(user: Any, plan: Any, code: str) -> Any:
+    element = plan.elements.select_related("level", "parent").filter(code=code).first()
+    if element is None:
+        raise Http404(code)
+    if not can_see_plans(user):
+        raise PermissionDenied
+    return element

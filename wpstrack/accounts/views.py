@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from wpstrack.accounts import access
-from wpstrack.accounts.models import Membership, Role
+from wpstrack.accounts.models import Membership, OrgUnit, Role
 from wpstrack.accounts.serializers import membership, person, unit_summary
 from wpstrack.lib.pages import render_page
 
@@ -81,5 +81,27 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         ],
         "acting_from_above": acting_from_above,
         "can_manage_members": access.can_manage_members(request.user, unit),
+        "responsible_for": _elements_of(unit),
     }
     return render_page(request, "accounts/unit_detail.html", data)
+
+
+def _elements_of(unit: OrgUnit) -> list[dict[str, object]]:
+    """The plan elements that name this unit as responsible, in document order."""
+    from wpstrack.frameworks.models import Element  # frameworks builds on accounts, not the reverse
+
+    elements = (
+        Element.objects.filter(units=unit, retired_in=None)
+        .select_related("plan", "level")
+        .order_by("plan__slug", "position")
+    )
+    return [
+        {
+            "plan": e.plan.slug,
+            "plan_title": e.plan.short_title or e.plan.slug,
+            "code": e.code,
+            "level_name": e.level.name,
+            "title": e.title,
+        }
+        for e in elements
+    ]

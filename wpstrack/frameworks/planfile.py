@@ -15,6 +15,7 @@ from typing import Any
 
 from wpstrack.accounts.models import OrgUnit
 from wpstrack.frameworks.models import Direction, Frequency, MetricType, Tag
+from wpstrack.lib.filereader import FieldReader
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
 
 FORMAT = "wpstrack-plan/1"
@@ -106,14 +107,13 @@ class PlanFileReport:
         return not self.problems and self.document is not None
 
 
-class _Reader:
+class _Reader(FieldReader):
     """Walks the parsed YAML once, collecting problems and building the canonical document."""
 
     def __init__(self, file: str, units: set[str], tags: set[str]) -> None:
-        self.file = file
+        super().__init__(file)
         self.units = units
         self.tags = tags
-        self.problems: list[Problem] = []
         self.levels: list[str] = []
         self.codes: dict[str, dict[str, int]] = {
             "element": {},
@@ -121,86 +121,6 @@ class _Reader:
             "section": {},
             "obligation": {},
         }
-
-    # -- helpers ---------------------------------------------------------------------------
-    def problem(
-        self, line: int, name: str, message: str, fix: str = "", code: str = "invalid"
-    ) -> None:
-        self.problems.append(Problem(self.file, line, name, message, fix, code))
-
-    def known(self, mapping: LineDict, allowed: set[str], where: str) -> None:
-        for key in mapping:
-            if key not in allowed:
-                self.problem(
-                    mapping.line_of(key),
-                    str(key),
-                    f"unknown field in {where}",
-                    "allowed: " + ", ".join(sorted(allowed)),
-                    "unknown-field",
-                )
-
-    def text(self, mapping: LineDict, key: str, where: str, *, required: bool = False) -> str:
-        value = mapping.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.problem(
-                    mapping.line_of(key),
-                    key,
-                    f"missing in {where}",
-                    f"give {where} a {key}",
-                    f"missing-{key.replace('_', '-')}",
-                )
-            return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(
-                mapping.line_of(key),
-                key,
-                f"{where}: expected text, found {type(value).__name__}",
-                "write it as a quoted string",
-                "not-text",
-            )
-            return ""
-        return str(value).strip() if key not in {"text"} else str(value).rstrip()
-
-    def flag(self, mapping: LineDict, key: str, where: str, default: bool = False) -> bool:
-        value = mapping.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(
-                mapping.line_of(key),
-                key,
-                f"{where}: expected true or false, found {value!r}",
-                "write true or false",
-                "not-a-flag",
-            )
-            return default
-        return value
-
-    def items(self, mapping: LineDict, key: str, where: str) -> list[Any]:
-        value = mapping.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problem(
-                mapping.line_of(key),
-                key,
-                f"{where}: expected a list",
-                "start each item with '- '",
-                "not-a-list",
-            )
-            return []
-        return value
-
-    def mapping(self, value: Any, line: int, name: str, where: str) -> LineDict | None:
-        if isinstance(value, LineDict):
-            return value
-        self.problem(
-            line,
-            name,
-            f"{where}: expected a mapping of fields, found {value!r}",
-            "check the indentation: fields go under the item, indented the same",
-            "not-a-mapping",
-        )
-        return None
 
     def unique(self, kind: str, code: str, line: int) -> None:
         seen = self.codes[kind]
@@ -333,7 +253,7 @@ class _Reader:
         if source is None:
             return {}
         self.known(source, SOURCE_KEYS, "source")
-        result = {
+        result: dict[str, Any] = {
             key: self.text(source, key, "the source", required=key in {"file", "title"})
             for key in ("file", "title", "publisher", "note")
         }
@@ -593,7 +513,8 @@ class _Reader:
             return None
         self.known(section, SECTION_KEYS, "a section")
         code = self.code(section, "section")
-        source = section.get("source") if isinstance(section.get("source"), dict) else {}
+        source = section.get("source") if isinstance(section.get("source"), dict) else None
+        source = source or {}
         return {
             "code": code,
             "title": self.text(section, "title", f"section {code}", required=True),
@@ -618,7 +539,8 @@ class _Reader:
                 "write e.g. [2016, 2018]",
                 "bad-years",
             )
-        source = obligation.get("source") if isinstance(obligation.get("source"), dict) else {}
+        source = obligation.get("source") if isinstance(obligation.get("source"), dict) else None
+        source = source or {}
         return {
             "code": code,
             "title": self.text(obligation, "title", where, required=True),

@@ -21,3 +21,25 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+class ElementCodeConverter:
+    """Codes as documents number them (``LOE1``, ``1.1``, ``1.1-A1``): dots allowed."""
+
+    regex = r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class SlugConverter:
+    regex = r"[a-z0-9][a-z0-9-]{0,79}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

@@ -73,9 +73,12 @@ def error_page(
 
 
 def twin(route: str, view: Callable[..., HttpResponse], name: str) -> list[URLPattern]:
-    """The HTML route and its ``.json`` twin, both served by ``view``."""
+    """The HTML route and its ``.json`` twin, both served by ``view``.
+
+    The twin comes first so that a code which may hold dots (``1.1``) is not read as ``1.1.json``.
+    """
     json_route = (route.rstrip("/") or "index") + JSON_SUFFIX
-    return [path(route, view, name=name), path(json_route, view, name=f"{name}-json")]
+    return [path(json_route, view, name=f"{name}-json"), path(route, view, name=name)]
 
 
 def form_errors(form: Any) -> list[dict[str, Any]]:

@@ -13,6 +13,10 @@ MATRIX = {
     "/units/DHS-CBP": (OK, OK, OK, OK, FORBIDDEN, FORBIDDEN),
     "/units/DHS-ICE-ERO": (OK, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
     "/units/MINUSCA-GAU": (FORBIDDEN,) * 6,
+    "/plans": (OK, OK, OK, OK, OK, OK),
+    "/plans/tiny": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/tiny/elements/1.1": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/crosswalk": (OK, OK, OK, OK, OK, OK),
     "/users": (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/users/invite": (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/users/{fatima}": (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
@@ -25,6 +29,15 @@ def json_twin(url: str) -> str:
 
 
 class AccessMatrixTestCase(PersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        from wpstrack.frameworks.models import Element, Level, Plan
+
+        plan = Plan.objects.create(slug="tiny", title="Tiny plan", owner_unit=cls.w.dhs)
+        goal = Level.objects.create(plan=plan, key="goal", name="Goal", position=0)
+        Element.objects.create(plan=plan, code="1.1", level=goal, title="Recruit women")
+
     def test_every_persona_gets_the_expected_answer_on_every_page_and_twin(self):
         ids = {"fatima": self.w.fatima.pk, "oscar": self.w.oscar.pk}
         failures = []

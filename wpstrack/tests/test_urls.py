@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from wpstrack.testing import PersonasTestCase
 
 SAMPLE_KWARGS = {
+    "slug": "dhs-wps-2024",
     "code": "DHS-CBP",
     "user_id": "1",
     "membership_id": "1",
@@ -19,7 +20,14 @@ PUBLIC = {
     "password_reset_complete",
 }
 OWN_ACCOUNT = {"home", "home-json", "password_change", "password_change_done", "logout"}
-EMPTY_FOR_OUTSIDERS = {"unit-list", "unit-list-json"}
+EMPTY_FOR_OUTSIDERS = {
+    "unit-list",
+    "unit-list-json",
+    "plan-list",
+    "plan-list-json",
+    "crosswalk",
+    "crosswalk-json",
+}
 
 
 def all_patterns(resolver=None, prefix=""):
@@ -34,7 +42,7 @@ def all_patterns(resolver=None, prefix=""):
         elif isinstance(pattern, URLPattern):
             url = "/" + route
             for key, value in SAMPLE_KWARGS.items():
-                for converter in ("str", "int", "id", "unitcode"):
+                for converter in ("str", "int", "id", "unitcode", "planslug", "elementcode"):
                     url = url.replace(f"<{converter}:{key}>", value)
                 url = url.replace(f"<{key}>", value)
             yield pattern.name, url
@@ -72,7 +80,6 @@ class EveryUrlTestCase(PersonasTestCase):
             if name in PUBLIC or name in OWN_ACCOUNT:
                 continue
             if name in EMPTY_FOR_OUTSIDERS:
-                assert self.client.get("/units.json").json()["units"] == []
                 self.assertNotContains(self.client.get(url), "DHS")
                 continue
             for method in ("get", "post"):

@@ -2,6 +2,7 @@
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import TestCase
@@ -48,6 +49,8 @@ elements:
 
 
 class LoadingTestCase(TestCase):
+    w: Any
+
     @classmethod
     def setUpTestData(cls):
         cls.w = make_personas()
