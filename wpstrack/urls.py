@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 
 from wpstrack.accounts import views, views_auth, views_users
 from wpstrack.frameworks import views as plan_views
+from wpstrack.frameworks import views_edit as plan_edit_views
 from wpstrack.lib.converters import (
     ElementCodeConverter,
     IdConverter,
@@ -85,6 +86,29 @@ page_patterns = [
         "element-detail",
     ),
     *twin("crosswalk", plan_views.crosswalk, "crosswalk"),
+    *twin("tag-sets", plan_edit_views.tag_sets, "tag-sets"),
+    *twin(
+        "plans/<planslug:slug>/elements/<elementcode:code>/edit",
+        plan_edit_views.element_edit,
+        "element-edit",
+    ),
+    *twin(
+        "plans/<planslug:slug>/metrics/<elementcode:code>/edit",
+        plan_edit_views.metric_edit,
+        "metric-edit",
+    ),
+    path(
+        "plans/<planslug:slug>/plan-file.yaml",
+        plan_edit_views.plan_file,
+        {"fmt": "yaml"},
+        name="plan-file-yaml",
+    ),
+    path(
+        "plans/<planslug:slug>/plan-file.json",
+        plan_edit_views.plan_file,
+        {"fmt": "json"},
+        name="plan-file-json",
+    ),
     path("users/<id:user_id>/roles", views_users.membership_add, name="membership-add"),
     path(
         "users/<id:user_id>/roles/<id:membership_id>/remove",

@@ -173,3 +173,16 @@ def get_element_for_user(user: Any, plan: Any, code: str) -> Any:
     if not can_see_plans(user):
         raise PermissionDenied
     return element
+
+
+def can_edit_plan(user: Any, plan: Any) -> bool:
+    """Plan coordinators (and administrators) of the plan's owner unit, or a unit above it."""
+    if is_system_administrator(user):
+        return True
+    return bool({Role.COORDINATOR, Role.ADMINISTRATOR} & roles_on(user, plan.owner_unit))
+
+
+def can_manage_tag_sets(user: Any) -> bool:
+    return is_system_administrator(user) or any(
+        m.role in (Role.COORDINATOR, Role.ADMINISTRATOR) for m in memberships(user)
+    )

@@ -173,6 +173,7 @@ def element_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             ],
         },
         "ancestors": ancestors,
+        "can_edit": access.can_edit_plan(request.user, plan),
         "children": [
             element_summary(c)
             for c in element.children.filter(retired_in=None)

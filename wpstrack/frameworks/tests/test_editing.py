@@ -1,0 +1,188 @@
+"""Coordinators edit elements and metrics in the pages; each edit is a new, audited plan version."""
+
+from wpstrack.audit.models import AuditEvent
+from wpstrack.frameworks.models import Element, Metric, MetricDefinition, Plan, Tag, TagSet
+from wpstrack.frameworks.services import load_plan_document
+from wpstrack.testing import PersonasTestCase
+
+DOCUMENT = {
+    "format": "wpstrack-plan/1",
+    "slug": "tiny",
+    "title": "Tiny plan",
+    "short_title": "",
+    "owner_unit": "DHS",
+    "source": {"file": "tiny.txt", "title": "Tiny", "publisher": "", "note": "", "date": None},
+    "period": {"start": None, "end": None, "as_written": ""},
+    "fiscal_year_start_month": 10,
+    "levels": [{"key": "goal", "name": "Goal"}],
+    "sections": [],
+    "obligations": [],
+    "elements": [
+        {
+            "code": "1",
+            "level": "goal",
+            "title": "Recruit women",
+            "text": "",
+            "responsible_as_written": "",
+            "units": [],
+            "outcomes": [],
+            "tags": [],
+            "needs_indicators": False,
+            "source": {"section": "Goal 1"},
+            "note": "",
+            "children": [],
+            "metrics": [
+                {
+                    "code": "1-M1",
+                    "text": "Number of women hired.",
+                    "type": "count",
+                    "unit": "",
+                    "direction": "increase",
+                    "compare_previous": False,
+                    "disaggregation": ["sex"],
+                    "frequency": "annual",
+                    "sensitive": False,
+                    "source_text": "table",
+                    "appendix_text": "",
+                    "note": "",
+                    "baselines": [],
+                    "targets": [],
+                }
+            ],
+        }
+    ],
+}
+
+ELEMENT_FORM = {
+    "base_version": 1,
+    "title": "Recruit more women",
+    "text": "",
+    "responsible_as_written": "CBP",
+    "units": ["DHS-CBP"],
+    "outcomes": "More women.\nBetter retention.",
+    "tags": [],
+    "note": "",
+    "reason": "typo in the document",
+}
+
+
+class EditingTestCase(PersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        load_plan_document(DOCUMENT, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+
+    def test_a_coordinator_edits_an_element_into_a_new_version(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post("/plans/tiny/elements/1/edit", ELEMENT_FORM)
+        self.assertRedirects(response, "/plans/tiny/elements/1")
+        element = Element.objects.get(code="1")
+        assert element.title == "Recruit more women"
+        assert element.outcomes == ["More women.", "Better retention."]
+        assert list(element.units.values_list("code", flat=True)) == ["DHS-CBP"]
+        assert Plan.objects.get().current_version.number == 2
+        event = AuditEvent.objects.get(action="element.update")
+        assert event.actor == self.w.cora and event.changes["title"] == [
+            "Recruit women",
+            "Recruit more women",
+        ]
+        assert AuditEvent.objects.get(action="element.edit").reason == "typo in the document"
+
+    def test_editing_a_metric_keeps_the_old_definition(self):
+        self.client.force_login(self.w.cora)
+        form = {
+            "base_version": 1,
+            "text": "Share of women hired.",
+            "type": "percentage",
+            "unit": "percent",
+            "direction": "increase",
+            "frequency": "annual",
+            "disaggregation": [],
+            "note": "",
+            "reason": "the office reports shares",
+        }
+        self.client.post("/plans/tiny/metrics/1-M1/edit", form)
+        metric = Metric.objects.get(code="1-M1")
+        assert metric.current.type == "percentage"
+        assert MetricDefinition.objects.filter(metric=metric).count() == 2
+        assert MetricDefinition.objects.filter(metric=metric, type="count").exists()
+
+    def test_the_edit_is_refused_when_the_plan_changed_meanwhile(self):
+        self.client.force_login(self.w.cora)
+        self.client.post("/plans/tiny/elements/1/edit", ELEMENT_FORM)
+        stale = {**ELEMENT_FORM, "title": "Something else"}
+        response = self.client.post("/plans/tiny/elements/1/edit", stale)
+        self.assertContains(response, "The plan changed (now version 2)", status_code=400)
+        assert Element.objects.get(code="1").title == "Recruit more women"
+
+    def test_the_form_rerenders_with_field_errors(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/plans/tiny/elements/1/edit", {**ELEMENT_FORM, "title": "", "units": ["NOPE"]}
+        )
+        self.assertContains(response, "This field is required", status_code=400)
+        self.assertContains(response, "Select a valid choice", status_code=400)
+        assert Plan.objects.get().current_version.number == 1
+
+    def test_only_the_plans_coordinators_may_edit(self):
+        for persona in ("fatima", "ravi", "vera", "oscar"):
+            self.client.force_login(getattr(self.w, persona))
+            assert self.client.get("/plans/tiny/elements/1/edit").status_code == 403, persona
+            assert (
+                self.client.post("/plans/tiny/elements/1/edit", ELEMENT_FORM).status_code == 403
+            ), persona
+        assert Plan.objects.get().current_version.number == 1
+
+    def test_an_unchanged_form_makes_no_new_version(self):
+        self.client.force_login(self.w.cora)
+        same = {
+            **ELEMENT_FORM,
+            "title": "Recruit women",
+            "units": [],
+            "outcomes": "",
+            "responsible_as_written": "",
+        }
+        self.client.post("/plans/tiny/elements/1/edit", same)
+        assert Plan.objects.get().current_version.number == 1
+
+    def test_the_edited_plan_downloads_as_a_plan_file(self):
+        self.client.force_login(self.w.cora)
+        self.client.post("/plans/tiny/elements/1/edit", ELEMENT_FORM)
+        response = self.client.get("/plans/tiny/plan-file.yaml")
+        assert response["Content-Disposition"] == 'attachment; filename="tiny.yaml"'
+        assert "Recruit more women" in response.content.decode()
+
+
+class TagSetTestCase(PersonasTestCase):
+    def test_a_coordinator_adds_a_tag_set_and_a_tag(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/tag-sets",
+            {
+                "tag_set_key": "dhs-priority",
+                "tag_set_name": "DHS priorities",
+                "key": "border",
+                "name": "Border security",
+            },
+        )
+        self.assertRedirects(response, "/tag-sets")
+        assert Tag.objects.get(tag_set__key="dhs-priority", key="border").name == "Border security"
+        assert AuditEvent.objects.filter(action="tag.create", actor=self.w.cora).exists()
+
+    def test_a_duplicate_tag_is_refused_with_a_message(self):
+        TagSet.objects.create(key="dhs-priority", name="DHS priorities").tags.create(
+            key="border", name="B"
+        )
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/tag-sets", {"tag_set_key": "dhs-priority", "key": "border", "name": "x"}
+        )
+        self.assertContains(response, "already exists", status_code=400)
+
+    def test_focal_points_cannot_add_tags(self):
+        self.client.force_login(self.w.fatima)
+        response = self.client.post(
+            "/tag-sets", {"tag_set_key": "x", "tag_set_name": "X", "key": "y", "name": "Y"}
+        )
+        assert response.status_code == 403 and not TagSet.objects.exists()
+        assert self.client.get("/tag-sets.json").json()["can_add"] is False

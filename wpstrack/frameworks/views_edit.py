@@ -1,0 +1,205 @@
+"""Coordinators' pages: edit an element or a metric, add tags, download the plan as a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from wpstrack.accounts import access
+from wpstrack.frameworks import editing
+from wpstrack.frameworks.export import _metric, plan_document, to_json, to_yaml
+from wpstrack.frameworks.forms import ElementForm, MetricForm, TagForm
+from wpstrack.frameworks.models import Plan, TagSet
+from wpstrack.lib.errors import ServiceError
+from wpstrack.lib.pages import error_page, form_errors, render_page, wants_json
+
+
+def _editable_plan(request: HttpRequest, slug: str) -> Plan:
+    plan = access.get_plan_for_user(request.user, slug)
+    if not access.can_edit_plan(request.user, plan):
+        raise PermissionDenied
+    return plan
+
+
+def _save(
+    request: HttpRequest, form: Any, template: str, data: dict[str, Any], action: Any, done_url: str
+) -> HttpResponse:
+    """Validate the form, call the service, and answer in HTML or JSON."""
+    if not form.is_valid():
+        if wants_json(request):
+            return error_page(
+                request,
+                400,
+                "invalid-form",
+                _("Not saved"),
+                _("Correct the fields listed."),
+                form_errors(form),
+            )
+        return render_page(request, template, data, {"form": form}, status=400)
+    try:
+        version = action(form)
+    except ServiceError as error:
+        if wants_json(request):
+            return error_page(
+                request, error.status, error.code, _("Not saved"), error.message, [error.as_dict()]
+            )
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return render_page(request, template, data, {"form": form}, status=400)
+    if version is None:
+        messages.info(request, _("Nothing changed."))
+    else:
+        messages.success(request, _("Saved as plan version %(n)s.") % {"n": version.number})
+    if wants_json(request):
+        return render_page(request, "", {"version": version.number if version else None})
+    return redirect(done_url)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def element_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    plan = _editable_plan(request, slug)
+    element = access.get_element_for_user(request.user, plan, code)
+    current = {
+        "base_version": plan.current_version.number if plan.current_version else 0,
+        "title": element.title,
+        "text": element.text,
+        "responsible_as_written": element.responsible_as_written,
+        "units": [u.code for u in element.units.all()],
+        "tags": [t.ref for t in element.tags.select_related("tag_set")],
+        "outcomes": "\n".join(element.outcomes),
+        "needs_indicators": element.needs_indicators,
+        "note": element.note,
+    }
+    data = {
+        "plan": {"slug": plan.slug, "title": plan.short_title or plan.title},
+        "element": {"code": element.code, "level_name": element.level.name, **current},
+    }
+    form = ElementForm(request.POST or None, initial=current)
+    if request.method != "POST":
+        return render_page(request, "frameworks/element_edit.html", data, {"form": form})
+    done = f"/plans/{plan.slug}/elements/{element.code}"
+    return _save(
+        request,
+        form,
+        "frameworks/element_edit.html",
+        data,
+        lambda f: editing.edit_element(
+            plan=plan,
+            code=element.code,
+            changes=f.changes(),
+            actor=request.user,  # type: ignore[arg-type]
+            reason=f.cleaned_data["reason"],
+            base_version=f.cleaned_data["base_version"],
+        ),
+        done,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def metric_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    plan = _editable_plan(request, slug)
+    metric = (
+        plan.metrics.select_related("current", "element").filter(code=code, retired_in=None).first()
+    )
+    if metric is None or metric.current is None:
+        return error_page(
+            request,
+            404,
+            "not-found",
+            _("Page not found"),
+            _("No metric %(c)s in this plan.") % {"c": code},
+        )
+    current = {
+        "base_version": plan.current_version.number if plan.current_version else 0,
+        **_metric(metric),
+    }
+    data = {
+        "plan": {"slug": plan.slug, "title": plan.short_title or plan.title},
+        "metric": current,
+        "element_code": metric.element.code,
+    }
+    form = MetricForm(request.POST or None, initial=current)
+    if request.method != "POST":
+        return render_page(request, "frameworks/metric_edit.html", data, {"form": form})
+    done = f"/plans/{plan.slug}/elements/{metric.element.code}"
+    return _save(
+        request,
+        form,
+        "frameworks/metric_edit.html",
+        data,
+        lambda f: editing.edit_metric(
+            plan=plan,
+            code=metric.code,
+            changes=f.changes(),
+            actor=request.user,  # type: ignore[arg-type]
+            reason=f.cleaned_data["reason"],
+            base_version=f.cleaned_data["base_version"],
+        ),
+        done,
+    )
+
+
+@require_safe
+def plan_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The plan as a plan file (YAML, loads back unchanged) or its JSON tree, for download."""
+    plan = access.get_plan_for_user(request.user, slug)
+    document = plan_document(plan)
+    if fmt == "yaml":
+        response = HttpResponse(to_yaml(document), content_type="application/yaml; charset=utf-8")
+    else:
+        response = HttpResponse(to_json(document), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{plan.slug}.{fmt}"'
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def tag_sets(request: HttpRequest) -> HttpResponse:
+    if not access.can_see_plans(request.user):
+        raise PermissionDenied
+    data = {
+        "tag_sets": [
+            {
+                "key": s.key,
+                "name": s.name,
+                "source": s.source,
+                "tags": [
+                    {"ref": t.ref, "key": t.key, "name": t.name}
+                    for t in s.tags.select_related("tag_set")
+                ],
+            }
+            for s in TagSet.objects.prefetch_related("tags")
+        ],
+        "can_add": access.can_manage_tag_sets(request.user),
+    }
+    form = TagForm(request.POST or None)
+    if request.method != "POST":
+        return render_page(request, "frameworks/tag_sets.html", data, {"form": form})
+    if not access.can_manage_tag_sets(request.user):
+        raise PermissionDenied
+    if not form.is_valid():
+        if wants_json(request):
+            return error_page(
+                request,
+                400,
+                "invalid-form",
+                _("Not saved"),
+                _("Correct the fields listed."),
+                form_errors(form),
+            )
+        return render_page(request, "frameworks/tag_sets.html", data, {"form": form}, status=400)
+    try:
+        tag = editing.add_tag(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    except ServiceError as error:
+        if wants_json(request):
+            return error_page(
+                request, error.status, error.code, _("Not saved"), error.message, [error.as_dict()]
+            )
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return render_page(request, "frameworks/tag_sets.html", data, {"form": form}, status=400)
+    messages.success(request, _("Tag %(ref)s added.") % {"ref": tag.ref})
+    return redirect("tag-sets")
