@@ -109,6 +109,12 @@ page_patterns = [
         {"fmt": "json"},
         name="plan-file-json",
     ),
+    path(
+        "plans/<planslug:slug>/plan-file.xlsx",
+        plan_edit_views.plan_file,
+        {"fmt": "xlsx"},
+        name="plan-file-xlsx",
+    ),
     path("users/<id:user_id>/roles", views_users.membership_add, name="membership-add"),
     path(
         "users/<id:user_id>/roles/<id:membership_id>/remove",

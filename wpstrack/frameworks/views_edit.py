@@ -14,10 +14,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from wpstrack.accounts import access
 from wpstrack.frameworks import editing
 from wpstrack.frameworks.export import _metric, plan_document, to_json, to_yaml
+from wpstrack.frameworks.export_xlsx import to_xlsx
 from wpstrack.frameworks.forms import ElementForm, MetricForm, TagForm
 from wpstrack.frameworks.models import Plan, TagSet
 from wpstrack.lib.errors import ServiceError
 from wpstrack.lib.pages import error_page, form_errors, render_page, wants_json
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _editable_plan(request: HttpRequest, slug: str) -> Plan:
@@ -149,7 +152,9 @@ def plan_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """The plan as a plan file (YAML, loads back unchanged) or its JSON tree, for download."""
     plan = access.get_plan_for_user(request.user, slug)
     document = plan_document(plan)
-    if fmt == "yaml":
+    if fmt == "xlsx":
+        response = HttpResponse(to_xlsx(document), content_type=XLSX)
+    elif fmt == "yaml":
         response = HttpResponse(to_yaml(document), content_type="application/yaml; charset=utf-8")
     else:
         response = HttpResponse(to_json(document), content_type="application/json; charset=utf-8")

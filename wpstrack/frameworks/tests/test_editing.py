@@ -186,3 +186,29 @@ class TagSetTestCase(PersonasTestCase):
         )
         assert response.status_code == 403 and not TagSet.objects.exists()
         assert self.client.get("/tag-sets.json").json()["can_add"] is False
+
+
+class WorkbookExportTestCase(PersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        document = {
+            **DOCUMENT,
+            "elements": [{**DOCUMENT["elements"][0], "title": '=HYPERLINK("http://x")'}],
+        }
+        load_plan_document(document, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+
+    def test_the_plan_downloads_as_a_workbook_with_typed_cells_and_no_formulas(self):
+        import io
+
+        import openpyxl
+
+        self.client.force_login(self.w.fatima)
+        response = self.client.get("/plans/tiny/plan-file.xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        assert book.sheetnames == ["Plan", "Elements", "Metrics", "Figures", "Obligations"]
+        elements = book["Elements"]
+        assert elements.freeze_panes == "A2"
+        assert elements["D2"].value == '=HYPERLINK("http://x")' and elements["D2"].data_type == "s"
+        assert elements["J2"].value is False
+        assert book["Metrics"]["A2"].value == "1-M1"
