@@ -16,7 +16,7 @@ from wpstrack.accounts.forms import DeactivateForm, InviteForm, MembershipForm
 from wpstrack.accounts.models import Role, User
 from wpstrack.accounts.serializers import membership, person
 from wpstrack.lib.errors import ServiceError
-from wpstrack.lib.pages import error_page, form_errors, render_page, wants_json
+from wpstrack.lib.pages import error_page, invalid_form, refused_form, render_page, wants_json
 
 
 def _site_url(request: HttpRequest) -> str:
@@ -30,19 +30,6 @@ def _refused(request: HttpRequest, error: ServiceError, back: str) -> HttpRespon
         )
     messages.error(request, error.message)
     return redirect(back)
-
-
-def _invalid(request: HttpRequest, template: str, data: dict[str, Any], form: Any) -> HttpResponse:
-    if wants_json(request):
-        return error_page(
-            request,
-            400,
-            "invalid-form",
-            _("Not saved"),
-            _("Correct the fields listed."),
-            form_errors(form),
-        )
-    return render_page(request, template, data, {"form": form}, status=400)
 
 
 @require_safe
@@ -89,7 +76,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render_page(request, "accounts/user_invite.html", data, {"form": form})
     if not form.is_valid():
-        return _invalid(request, "accounts/user_invite.html", data, form)
+        return invalid_form(request, "accounts/user_invite.html", data, form)
     try:
         created = services.invite_user(
             email=form.cleaned_data["email"],
@@ -100,10 +87,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
             site_url=_site_url(request),
         )
     except ServiceError as error:
-        if wants_json(request):
-            return _refused(request, error, "user-invite")
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return render_page(request, "accounts/user_invite.html", data, {"form": form}, status=400)
+        return refused_form(request, error, "accounts/user_invite.html", data, form)
     messages.success(request, _("Invitation sent to %(email)s.") % {"email": created.user.email})
     if wants_json(request):
         return render_page(
@@ -121,11 +105,10 @@ def membership_add(request: HttpRequest, user_id: int) -> HttpResponse:
     units = access.administered_units(request.user)
     form = MembershipForm(request.POST, units=units)
     if not form.is_valid():
-        data = _user_data(request, target)
         context = {"membership_form": form, "deactivate_form": DeactivateForm()}
-        if wants_json(request):
-            return _invalid(request, "accounts/user_detail.html", data, form)
-        return render_page(request, "accounts/user_detail.html", data, context, status=400)
+        return invalid_form(
+            request, "accounts/user_detail.html", _user_data(request, target), form, context
+        )
     try:
         services.add_membership(
             user=target,

@@ -18,7 +18,7 @@ from wpstrack.frameworks.export_xlsx import to_xlsx
 from wpstrack.frameworks.forms import ElementForm, MetricForm, TagForm
 from wpstrack.frameworks.models import Plan, TagSet
 from wpstrack.lib.errors import ServiceError
-from wpstrack.lib.pages import error_page, form_errors, render_page, wants_json
+from wpstrack.lib.pages import error_page, invalid_form, refused_form, render_page, wants_json
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,25 +35,11 @@ def _save(
 ) -> HttpResponse:
     """Validate the form, call the service, and answer in HTML or JSON."""
     if not form.is_valid():
-        if wants_json(request):
-            return error_page(
-                request,
-                400,
-                "invalid-form",
-                _("Not saved"),
-                _("Correct the fields listed."),
-                form_errors(form),
-            )
-        return render_page(request, template, data, {"form": form}, status=400)
+        return invalid_form(request, template, data, form)
     try:
         version = action(form)
     except ServiceError as error:
-        if wants_json(request):
-            return error_page(
-                request, error.status, error.code, _("Not saved"), error.message, [error.as_dict()]
-            )
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return render_page(request, template, data, {"form": form}, status=400)
+        return refused_form(request, error, template, data, form)
     if version is None:
         messages.info(request, _("Nothing changed."))
     else:
@@ -187,24 +173,10 @@ def tag_sets(request: HttpRequest) -> HttpResponse:
     if not access.can_manage_tag_sets(request.user):
         raise PermissionDenied
     if not form.is_valid():
-        if wants_json(request):
-            return error_page(
-                request,
-                400,
-                "invalid-form",
-                _("Not saved"),
-                _("Correct the fields listed."),
-                form_errors(form),
-            )
-        return render_page(request, "frameworks/tag_sets.html", data, {"form": form}, status=400)
+        return invalid_form(request, "frameworks/tag_sets.html", data, form)
     try:
         tag = editing.add_tag(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
     except ServiceError as error:
-        if wants_json(request):
-            return error_page(
-                request, error.status, error.code, _("Not saved"), error.message, [error.as_dict()]
-            )
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return render_page(request, "frameworks/tag_sets.html", data, {"form": form}, status=400)
+        return refused_form(request, error, "frameworks/tag_sets.html", data, form)
     messages.success(request, _("Tag %(ref)s added.") % {"ref": tag.ref})
     return redirect("tag-sets")

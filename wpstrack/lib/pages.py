@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
 
 JSON_SUFFIX = ".json"
 
@@ -88,3 +89,31 @@ def form_errors(form: Any) -> list[dict[str, Any]]:
         for field, messages in form.errors.items()
         for message in messages
     ]
+
+
+def invalid_form(
+    request: HttpRequest,
+    template: str,
+    data: dict[str, Any],
+    form: Any,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """A form that did not validate: the page again with field errors, or the canonical 400 body."""
+    if wants_json(request):
+        return json_error(400, "invalid-form", _("Correct the fields listed."), form_errors(form))
+    return render_page(request, template, data, {"form": form, **(context or {})}, status=400)
+
+
+def refused_form(
+    request: HttpRequest,
+    error: Any,
+    template: str,
+    data: dict[str, Any],
+    form: Any,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """A service refused a valid form: its message on the form's field, or the canonical body."""
+    if wants_json(request):
+        return json_error(error.status, error.code, error.message, [error.as_dict()])
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+    return render_page(request, template, data, {"form": form, **(context or {})}, status=400)
