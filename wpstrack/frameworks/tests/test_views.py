@@ -89,3 +89,11 @@ class PlanPagesTestCase(PersonasTestCase):
             assert response.status_code == 403 or "Recruitment" not in response.content.decode(), (
                 url
             )
+
+
+class AppendixWordingTestCase(PlanPagesTestCase):
+    def test_the_element_page_shows_where_the_appendix_words_a_metric_differently(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.get("/plans/dhs-wps-2024/elements/1.1-A2")
+        self.assertContains(response, "Appendix wording")
+        self.assertContains(response, "Increase in overall number or proportion of women applicants to law")
