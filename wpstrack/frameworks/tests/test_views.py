@@ -90,8 +90,6 @@ class PlanPagesTestCase(PersonasTestCase):
                 url
             )
 
-
-class AppendixWordingTestCase(PlanPagesTestCase):
     def test_the_element_page_shows_where_the_appendix_words_a_metric_differently(self):
         self.client.force_login(self.w.cora)
         response = self.client.get("/plans/dhs-wps-2024/elements/1.1-A2")
