@@ -13,7 +13,7 @@ from wpstrack.frameworks import services
 from wpstrack.frameworks.planfile import PlanFileReport, read_plan_file
 from wpstrack.lib.yamlfile import Problem
 
-REFERENCE_FILES = {"organisation.yaml", "tag-sets.yaml"}
+REFERENCE_FILES = {"organisation.yaml", "tag-sets.yaml"}  # plans/sources/ holds the documents
 
 
 def bundled_plan_files() -> list[Path]:

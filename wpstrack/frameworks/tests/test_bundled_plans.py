@@ -11,7 +11,7 @@ from wpstrack.accounts.unitfile import load_unit_file
 from wpstrack.frameworks.loading import bundled_plan_files, load_plan_files
 from wpstrack.frameworks.models import Element, Metric, Plan
 
-SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+SEEDS = Path(settings.PLANS_DIR) / "sources"
 
 
 def normalise(text: str) -> str:
