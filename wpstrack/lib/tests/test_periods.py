@@ -50,6 +50,5 @@ def test_every_date_falls_inside_its_period(day, start_month):
     assert period.start <= day <= period.end
     year = period.year
     assert year.start <= day <= year.end
-    assert [q.start for q in year.quarters()][0] == year.start and year.quarters()[
-        -1
-    ].end == year.end
+    quarters = year.quarters()
+    assert quarters[0].start == year.start and quarters[-1].end == year.end
