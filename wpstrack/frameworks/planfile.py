@@ -6,7 +6,6 @@ Nothing here touches the database except to look up the unit codes and tags that
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 
 from wpstrack.accounts.models import OrgUnit
 from wpstrack.frameworks.models import Direction, Frequency, MetricType, Tag
-from wpstrack.lib.filereader import FieldReader
+from wpstrack.lib.filereader import FieldReader, a_or_an
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
 
 FORMAT = "wpstrack-plan/1"
@@ -136,7 +135,7 @@ class _Reader(FieldReader):
             seen[code] = line
 
     def code(self, mapping: LineDict, kind: str) -> str:
-        code = self.text(mapping, "code", f"the {kind}", required=True)
+        code = self.word(mapping, "code", f"the {kind}", required=True)
         if code and not CODE_RE.match(code):
             self.problem(
                 mapping.line_of("code"),
@@ -165,6 +164,15 @@ class _Reader(FieldReader):
 
     # -- parts -----------------------------------------------------------------------------
     def read(self, data: Any) -> dict[str, Any] | None:
+        if data is None:
+            self.problem(
+                1,
+                "file",
+                "the file is empty",
+                f"write the plan, starting with format: {FORMAT}",
+                "empty-file",
+            )
+            return None
         top = self.mapping(data, 1, "file", "the plan file")
         if top is None:
             return None
@@ -196,7 +204,16 @@ class _Reader(FieldReader):
                 "unknown-unit",
             )
         month = top.get("fiscal_year_start_month")
-        if not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
+        if month is None:
+            self.problem(
+                top.line_of("fiscal_year_start_month"),
+                "fiscal_year_start_month",
+                "missing in the plan",
+                "give the plan a fiscal_year_start_month: 10 for US plans (October), "
+                "1 for UN plans (January)",
+                "missing-fiscal-year-start-month",
+            )
+        elif not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
             self.problem(
                 top.line_of("fiscal_year_start_month"),
                 "fiscal_year_start_month",
@@ -216,15 +233,13 @@ class _Reader(FieldReader):
             "levels": self.read_levels(top),
         }
         document["sections"] = [
-            s for s in (self.section(v, top) for v in self.items(top, "sections", "the plan")) if s
+            self.section(s) for s in self.records(top, "sections", "the plan", "a section")
         ]
         document["obligations"] = [
-            o
-            for o in (self.obligation(v, top) for v in self.items(top, "obligations", "the plan"))
-            if o
+            self.obligation(o)
+            for o in self.records(top, "obligations", "the plan", "an obligation")
         ]
-        elements = self.items(top, "elements", "the plan")
-        if not elements and "elements" not in top:
+        if "elements" not in top:
             self.problem(
                 top.line,
                 "elements",
@@ -233,7 +248,7 @@ class _Reader(FieldReader):
                 "missing-elements",
             )
         document["elements"] = [
-            e for e in (self.element(v, top.line_of("elements"), None) for v in elements) if e
+            self.element(e, None) for e in self.records(top, "elements", "the plan", "an element")
         ]
         return document
 
@@ -258,6 +273,7 @@ class _Reader(FieldReader):
             for key in ("file", "title", "publisher", "note")
         }
         result["date"] = None if source.get("date") is None else str(source.get("date"))
+        self.date(source, "date", partial=True)
         return result
 
     def period(self, top: LineDict) -> dict[str, Any]:
@@ -271,27 +287,21 @@ class _Reader(FieldReader):
         self.known(period, PERIOD_KEYS, "period")
         result: dict[str, Any] = {"as_written": self.text(period, "as_written", "the period")}
         for key in ("start", "end"):
-            value = period.get(key)
-            result[key] = None if value is None else str(value)
-            if value is not None:
-                try:
-                    dt.date.fromisoformat(str(value))
-                except ValueError:
-                    self.problem(
-                        period.line_of(key),
-                        key,
-                        f"{value!r} is not a date",
-                        "write YYYY-MM-DD, or null",
-                        "bad-date",
-                    )
+            result[key] = None if period.get(key) is None else str(period.get(key))
+        start, end = self.date(period, "start"), self.date(period, "end")
+        if start and end and end < start:
+            self.problem(
+                period.line_of("end"),
+                "end",
+                f"the period ends ({result['end']}) before it starts ({result['start']})",
+                "check the dates: the end must not come before the start",
+                "bad-period",
+            )
         return result
 
     def read_levels(self, top: LineDict) -> list[dict[str, str]]:
         levels = []
-        for value in self.items(top, "levels", "the plan"):
-            level = self.mapping(value, top.line_of("levels"), "levels", "a level")
-            if level is None:
-                continue
+        for level in self.records(top, "levels", "the plan", "a level"):
             self.known(level, LEVEL_KEYS, "a level")
             key, name = (
                 self.text(level, "key", "a level", required=True),
@@ -305,7 +315,8 @@ class _Reader(FieldReader):
                     "name each level once",
                     "duplicate-level",
                 )
-            self.levels.append(key)
+            if key:
+                self.levels.append(key)
             levels.append({"key": key, "name": name})
         if not levels:
             self.problem(
@@ -317,15 +328,14 @@ class _Reader(FieldReader):
             )
         return levels
 
-    def element(self, value: Any, line: int, parent_level: str | None) -> dict[str, Any] | None:
-        element = self.mapping(value, line, "elements", "an element")
-        if element is None:
-            return None
+    def element(self, element: LineDict, parent_level: str | None) -> dict[str, Any]:
+        """An element and its subtree; ``parent_level`` is the parent's level if it is known."""
         self.known(element, ELEMENT_KEYS, "an element")
         code = self.code(element, "element")
         where = f"element {code or '?'}"
         level = self.text(element, "level", where, required=True)
-        if level and level not in self.levels:
+        known_level = level if level in self.levels else None
+        if level and self.levels and known_level is None:
             self.problem(
                 element.line_of("level"),
                 "level",
@@ -334,27 +344,11 @@ class _Reader(FieldReader):
                 "unknown-level",
             )
         elif (
-            level
+            known_level is not None
             and parent_level is not None
-            and self.levels.index(level) <= self.levels.index(parent_level)
+            and self.levels.index(known_level) <= self.levels.index(parent_level)
         ):
-            if parent_level == self.levels[-1]:
-                self.problem(
-                    element.line_of("code"),
-                    "children",
-                    f"{where} is under a {parent_level}, "
-                    "the last level, which cannot have children",
-                    "move it up to the right parent or fix its level",
-                    "child-under-leaf",
-                )
-            else:
-                self.problem(
-                    element.line_of("level"),
-                    "level",
-                    f"{where}: a {level} cannot sit under a {parent_level}",
-                    "a child's level must come after its parent's in levels",
-                    "level-order",
-                )
+            self.level_order(element, where, known_level, parent_level)
         tags = [str(t) for t in self.items(element, "tags", where)]
         for tag in tags:
             if tag not in self.tags:
@@ -375,81 +369,77 @@ class _Reader(FieldReader):
             "outcomes": [str(o).strip() for o in self.items(element, "outcomes", where)],
             "tags": sorted(set(tags)),
             "needs_indicators": self.flag(element, "needs_indicators", where),
-            "source": self.element_source(element, where),
+            "source": self.location(element, where),
             "note": self.text(element, "note", where),
         }
         result["metrics"] = [
-            m
-            for m in (
-                self.metric(v, element.line_of("metrics"), code)
-                for v in self.items(element, "metrics", where)
-            )
-            if m
+            self.metric(m) for m in self.records(element, "metrics", where, "a metric")
         ]
         result["children"] = [
-            c
-            for c in (
-                self.element(v, element.line_of("children"), level or None)
-                for v in self.items(element, "children", where)
-            )
-            if c
+            self.element(c, known_level)
+            for c in self.records(element, "children", where, "an element")
         ]
         return result
 
-    def element_source(self, element: LineDict, where: str) -> dict[str, Any]:
-        source = element.get("source")
+    def level_order(self, element: LineDict, where: str, level: str, parent_level: str) -> None:
+        if parent_level == self.levels[-1]:
+            self.problem(
+                element.line_of("code"),
+                "children",
+                f"{where} is under {a_or_an(parent_level)}, "
+                "the last level, which cannot have children",
+                "move it under an element of an earlier level, or change its parent's level",
+                "child-under-leaf",
+            )
+        else:
+            self.problem(
+                element.line_of("level"),
+                "level",
+                f"{where}: {a_or_an(level)} cannot sit under {a_or_an(parent_level)}",
+                "a child's level must come after its parent's in levels",
+                "level-order",
+            )
+
+    def location(self, item: LineDict, where: str) -> dict[str, Any]:
+        """Where an element, section or obligation is in the document: ``source``."""
+        source = item.get("source")
         if source is None:
             self.problem(
-                element.line,
+                item.line,
                 "source",
                 f"{where}: missing",
                 'add source: {section: "..."} with the document\'s heading',
                 "missing-source",
             )
             return {}
-        checked = self.mapping(source, element.line_of("source"), "source", f"{where}'s source")
+        checked = self.mapping(source, item.line_of("source"), "source", f"{where}'s source")
         if checked is None:
             return {}
         self.known(checked, ELEMENT_SOURCE_KEYS, f"{where}'s source")
         result: dict[str, Any] = {
             "section": self.text(checked, "section", f"{where}'s source", required=True)
         }
-        if checked.get("page") is not None:
-            result["page"] = checked["page"]
+        page = self.whole_number(checked, "page", f"{where}'s source")
+        if page is not None:
+            result["page"] = page
         if checked.get("note"):
             result["note"] = self.text(checked, "note", f"{where}'s source")
         return result
 
-    def choice(
-        self,
-        mapping: LineDict,
-        key: str,
-        where: str,
-        choices: list[str],
-        default: str | None,
-        code: str,
-    ) -> str:
-        value = mapping.get(key, default)
-        if value not in choices:
-            self.problem(
-                mapping.line_of(key),
-                key,
-                f"{where}: {value!r} is not a {key.replace('_', ' ')}",
-                "use one of: " + ", ".join(choices),
-                code,
-            )
-            return default or ""
-        return str(value)
-
-    def metric(self, value: Any, line: int, element_code: str) -> dict[str, Any] | None:
-        metric = self.mapping(value, line, "metrics", "a metric")
-        if metric is None:
-            return None
+    def metric(self, metric: LineDict) -> dict[str, Any]:
         self.known(metric, METRIC_KEYS, "a metric")
         code = self.code(metric, "metric")
         where = f"metric {code or '?'}"
         text = self.text(metric, "text", where, required=True)
-        kind = self.choice(metric, "type", where, list(MetricType.values), None, "bad-metric-type")
+        kind = self.choice(
+            metric,
+            "type",
+            where,
+            list(MetricType.values),
+            None,
+            "bad-metric-type",
+            owner="the metric",
+        )
         default_split = ["sex"] if kind == MetricType.COUNT and PEOPLE_WORDS.search(text) else []
         split = metric.get("disaggregation", default_split)
         if not isinstance(split, list) or any(s not in DISAGGREGATIONS for s in split):
@@ -467,7 +457,13 @@ class _Reader(FieldReader):
             "type": kind,
             "unit": self.text(metric, "unit", where),
             "direction": self.choice(
-                metric, "direction", where, list(Direction.values), None, "bad-direction"
+                metric,
+                "direction",
+                where,
+                list(Direction.values),
+                None,
+                "bad-direction",
+                owner="the metric",
             ),
             "compare_previous": self.flag(metric, "compare_previous", where),
             "disaggregation": list(split),
@@ -486,10 +482,8 @@ class _Reader(FieldReader):
 
     def figures(self, metric: LineDict, key: str, where: str) -> list[dict[str, Any]]:
         figures = []
-        for value in self.items(metric, key, where):
-            figure = self.mapping(value, metric.line_of(key), key, f"{where}'s {key}")
-            if figure is None:
-                continue
+        one = key.removesuffix("s")  # baseline, target
+        for figure in self.records(metric, key, where, f"{where}'s {key}"):
             self.known(figure, FIGURE_KEYS, f"{where}'s {key}")
             number = figure.get("value")
             if isinstance(number, bool) or not isinstance(number, int | float):
@@ -500,6 +494,15 @@ class _Reader(FieldReader):
                     "write the figure as a number, e.g. 30 or 12.5",
                     "not-a-number",
                 )
+            if "period" not in figure:
+                self.problem(
+                    figure.line,
+                    "period",
+                    f"missing in {a_or_an(one)} of {where}",
+                    f"give the {one} the period as written, or period: null where the "
+                    "document states none",
+                    "missing-period",
+                )
             entry = {"value": number, "period": self.text(figure, "period", where)}
             for extra in ("as_written", "note"):
                 if figure.get(extra):
@@ -507,29 +510,24 @@ class _Reader(FieldReader):
             figures.append(entry)
         return figures
 
-    def section(self, value: Any, top: LineDict) -> dict[str, Any] | None:
-        section = self.mapping(value, top.line_of("sections"), "sections", "a section")
-        if section is None:
-            return None
+    def section(self, section: LineDict) -> dict[str, Any]:
         self.known(section, SECTION_KEYS, "a section")
         code = self.code(section, "section")
-        source = section.get("source") if isinstance(section.get("source"), dict) else None
-        source = source or {}
+        where = f"section {code or '?'}"
+        source = self.location(section, where)
         return {
             "code": code,
-            "title": self.text(section, "title", f"section {code}", required=True),
-            "text": self.text(section, "text", f"section {code}"),
-            "source": {"section": str(source.get("section", ""))},
-            "note": self.text(section, "note", f"section {code}"),
+            "title": self.text(section, "title", where, required=True),
+            "text": self.text(section, "text", where),
+            # Sections and obligations keep only the heading (what is stored and exported).
+            "source": {"section": source.get("section", "")},
+            "note": self.text(section, "note", where),
         }
 
-    def obligation(self, value: Any, top: LineDict) -> dict[str, Any] | None:
-        obligation = self.mapping(value, top.line_of("obligations"), "obligations", "an obligation")
-        if obligation is None:
-            return None
+    def obligation(self, obligation: LineDict) -> dict[str, Any]:
         self.known(obligation, OBLIGATION_KEYS, "an obligation")
         code = self.code(obligation, "obligation")
-        where = f"obligation {code}"
+        where = f"obligation {code or '?'}"
         years = self.items(obligation, "years", where)
         if any(isinstance(y, bool) or not isinstance(y, int) for y in years):
             self.problem(
@@ -539,8 +537,7 @@ class _Reader(FieldReader):
                 "write e.g. [2016, 2018]",
                 "bad-years",
             )
-        source = obligation.get("source") if isinstance(obligation.get("source"), dict) else None
-        source = source or {}
+        source = self.location(obligation, where)
         return {
             "code": code,
             "title": self.text(obligation, "title", where, required=True),
@@ -550,7 +547,7 @@ class _Reader(FieldReader):
             "years": list(years),
             "units": self.unit_codes(obligation, where),
             "responsible_as_written": self.text(obligation, "responsible_as_written", where),
-            "source": {"section": str(source.get("section", ""))},
+            "source": {"section": source.get("section", "")},
             "note": self.text(obligation, "note", where),
         }
 

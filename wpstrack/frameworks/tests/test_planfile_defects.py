@@ -4,10 +4,8 @@ Every file in ``fixtures/`` is ``valid-minimal.yaml`` with exactly one thing wro
 the file's name, so that is not a defect). A test pins the whole list of problems as printed,
 ``file:line: field: message (fix)``, with each problem's stable code.
 
-Tests marked ``xfail(strict=True)`` describe what *should* happen where the validator is wrong
-today (a crash, a missed defect, a wrong line or a misleading message). They check where the
-problem is (line, field, code) and the words that matter, so a fix turns them into XPASS; pin the
-exact message then and drop the marker.
+The last group are defects the validator once got wrong (a crash, a missed defect, a wrong line
+or a misleading message); they are pinned the same way so that none comes back.
 """
 
 from pathlib import Path
@@ -43,16 +41,6 @@ def problems(name: str) -> list[tuple[str, str]]:
     """(code, printed problem) for each problem in the fixture, in the order reported."""
     report = read_plan_file(FIXTURES / name)
     return [(p.code, str(p)) for p in report.problems]
-
-
-def located(name: str) -> list[tuple[int, str, str]]:
-    """(line, field, code) for each problem in the fixture."""
-    return [(p.line, p.field, p.code) for p in read_plan_file(FIXTURES / name).problems]
-
-
-def text_of(name: str) -> str:
-    """Every problem's message and fix, for checking the words of a message."""
-    return " | ".join(f"{p.message} ({p.fix})" for p in read_plan_file(FIXTURES / name).problems)
 
 
 # -- the clean file -----------------------------------------------------------------------------
@@ -395,15 +383,11 @@ def test_it_lists_every_defect_in_a_file_not_just_the_first():
     ]
 
 
-# -- what the validator gets wrong today --------------------------------------------------------
+# -- defects the validator once got wrong ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crash: ValueError from self.levels.index(parent_level) when the parent's level is "
-    "unknown; the children should be read without a level-order check",
-)
 def test_an_unknown_level_on_an_element_with_children_is_reported_not_a_crash():
+    # The children are read without a level-order check (their parent's level is unknown).
     assert problems("unknown-level-with-children.yaml") == [
         (
             "unknown-level",
@@ -413,42 +397,38 @@ def test_an_unknown_level_on_an_element_with_children_is_reported_not_a_crash():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crash: TypeError (unhashable type: 'list') in yamlfile._construct_mapping for a "
-    "key written as a YAML list; it should be a yaml-syntax problem on the key's line",
-)
 def test_a_yaml_list_used_as_a_key_is_reported_not_a_crash():
-    assert located("unhashable-key.yaml") == [(28, "yaml", "yaml-syntax")]
+    assert problems("unhashable-key.yaml") == [
+        (
+            "yaml-syntax",
+            "unhashable-key.yaml:28: yaml: keys must be plain words, found a list used as a key "
+            "(write the field name alone, without [ ] or { } around it)",
+        )
+    ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wrong line: the item that is not a mapping is reported on the 'children:' line, "
-    "and as field 'elements' although it is in children",
-)
 def test_a_list_item_that_is_not_a_mapping_is_reported_on_its_own_line():
-    assert located("not-a-mapping.yaml") == [(24, "children", "not-a-mapping")]
-    assert "'G1-A0'" in text_of("not-a-mapping.yaml")
+    assert problems("not-a-mapping.yaml") == [
+        (
+            "not-a-mapping",
+            "not-a-mapping.yaml:24: children: an element: expected a mapping of fields, "
+            "found 'G1-A0' "
+            "(check the indentation: fields go under the item, indented the same)",
+        )
+    ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wrong English and a fix that cannot work: 'under a action', and no level can come "
-    "after the last one, so 'fix its level' does not help",
-)
 def test_a_child_under_an_element_of_the_last_level_is_reported_on_the_childs_code_line():
-    assert located("child-under-leaf.yaml") == [(31, "children", "child-under-leaf")]
-    message = text_of("child-under-leaf.yaml")
-    assert "element G1-A1-X is under an action, the last level" in message
-    assert "fix its level" not in message
+    assert problems("child-under-leaf.yaml") == [
+        (
+            "child-under-leaf",
+            "child-under-leaf.yaml:31: children: element G1-A1-X is under an action, "
+            "the last level, which cannot have children "
+            "(move it under an element of an earlier level, or change its parent's level)",
+        )
+    ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cascade: with no levels every element also gets 'unknown level' with an empty "
-    "'use one of: ' list; the one missing-levels problem is the defect",
-)
 def test_a_plan_without_levels_is_reported_once():
     assert problems("missing-levels.yaml") == [
         (
@@ -459,80 +439,83 @@ def test_a_plan_without_levels_is_reported_once():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="silently changes the code: an unquoted 1.10 is read as the float 1.1 and accepted "
-    "as code '1.1'; a code must be written as a string",
-)
 def test_a_code_written_as_a_number_is_reported_not_silently_changed():
-    assert located("number-like-code.yaml") == [(31, "code", "not-text")]
-    assert "quoted string" in text_of("number-like-code.yaml")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="misleading: a missing required direction (or type) is reported as "
-    '"None is not a direction" rather than as missing',
-)
-def test_a_metric_without_a_direction_is_reported_as_missing():
-    assert located("missing-direction.yaml") == [(31, "direction", "missing-direction")]
-    message = text_of("missing-direction.yaml")
-    assert "missing" in message and "None" not in message
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="missed: a target or baseline without 'period' is accepted; the format requires "
-    "period (null where the document gives none)",
-)
-def test_a_target_without_a_period_is_reported():
-    assert located("missing-target-period.yaml") == [(36, "period", "missing-period")]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="missed: source.date is not checked; the format requires YYYY, YYYY-MM or YYYY-MM-DD",
-)
-def test_a_source_date_not_written_as_year_month_day_is_reported():
-    assert located("bad-source-date.yaml") == [(9, "date", "bad-date")]
-    assert "'October 2024'" in text_of("bad-source-date.yaml")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="missed: an end date before the start date is accepted",
-)
-def test_a_period_that_ends_before_it_starts_is_reported():
-    assert [(line, field) for line, field, _ in located("period-end-before-start.yaml")] == [
-        (12, "end")
+    assert problems("number-like-code.yaml") == [
+        (
+            "not-text",
+            "number-like-code.yaml:31: code: the code of the metric was read as the number 1.1, "
+            'not as text (write it as a quoted string, e.g. "1.10")',
+        )
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="missed: a section without source is accepted (and its source is never checked); "
-    "the format requires source.section for sections and obligations too",
-)
+def test_a_metric_without_a_direction_is_reported_as_missing():
+    assert problems("missing-direction.yaml") == [
+        (
+            "missing-direction",
+            "missing-direction.yaml:31: direction: missing in metric G1-A1-M1 "
+            "(give the metric a direction: one of increase, decrease, maintain, target, none)",
+        )
+    ]
+
+
+def test_a_target_without_a_period_is_reported():
+    assert problems("missing-target-period.yaml") == [
+        (
+            "missing-period",
+            "missing-target-period.yaml:36: period: missing in a target of metric G1-A1-M1 "
+            "(give the target the period as written, or period: null where the document "
+            "states none)",
+        )
+    ]
+
+
+def test_a_source_date_not_written_as_year_month_day_is_reported():
+    assert problems("bad-source-date.yaml") == [
+        (
+            "bad-date",
+            "bad-source-date.yaml:9: date: 'October 2024' is not a date written as YYYY, "
+            'YYYY-MM or YYYY-MM-DD (write it as precisely as the document does: "2024", '
+            '"2024-10" or "2024-10-01"; or null)',
+        )
+    ]
+
+
+def test_a_period_that_ends_before_it_starts_is_reported():
+    assert problems("period-end-before-start.yaml") == [
+        (
+            "bad-period",
+            "period-end-before-start.yaml:12: end: the period ends (2025-09-30) before it starts "
+            "(2026-10-01) (check the dates: the end must not come before the start)",
+        )
+    ]
+
+
 def test_a_section_without_a_source_is_reported():
-    assert located("section-missing-source.yaml") == [(18, "source", "missing-source")]
+    assert problems("section-missing-source.yaml") == [
+        (
+            "missing-source",
+            "section-missing-source.yaml:18: source: section INTRO: missing "
+            '(add source: {section: "..."} with the document\'s heading)',
+        )
+    ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wrong line: a control character (here a form feed pasted from a PDF) is reported "
-    "on line 0 with a character position and no fix",
-)
 def test_a_control_character_is_reported_on_its_line():
-    assert located("control-character.yaml") == [(32, "yaml", "yaml-syntax")]
-    assert read_plan_file(FIXTURES / "control-character.yaml").problems[0].fix
+    assert problems("control-character.yaml") == [
+        (
+            "yaml-syntax",
+            "control-character.yaml:32: yaml: special character #x000c is not allowed in a "
+            "YAML file (remove the special character (often pasted from a PDF))",
+        )
+    ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="misleading: an empty file is reported as 'expected a mapping of fields, found "
-    "None (check the indentation...)'",
-)
 def test_an_empty_file_is_reported_as_empty():
-    assert [(line, field) for line, field, _ in located("empty-file.yaml")] == [(1, "file")]
-    message = text_of("empty-file.yaml")
-    assert "empty" in message and "None" not in message
+    assert problems("empty-file.yaml") == [
+        (
+            "empty-file",
+            "empty-file.yaml:1: file: the file is empty "
+            "(write the plan, starting with format: wpstrack-plan/1)",
+        )
+    ]
