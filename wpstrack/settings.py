@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "wpstrack.audit",
     "wpstrack.accounts",
     "wpstrack.frameworks",
+    "wpstrack.reporting",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,9 @@ AUTH_PASSWORD_VALIDATORS = [
 CSRF_FAILURE_VIEW = "wpstrack.lib.errorviews.csrf_failure"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000") or ""
 LOGIN_URL = "login"
+# Reporting: a value that moves more than this share from the previous period needs a comment.
+LARGE_CHANGE_SHARE = env_int("LARGE_CHANGE_PERCENT", 50, minimum=1) / 100
+REMINDER_DAYS = env_int("REMINDER_DAYS", 7, minimum=1)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 72, minimum=1) * 3600

@@ -13,6 +13,7 @@ from wpstrack.lib.converters import (
     UnitCodeConverter,
 )
 from wpstrack.lib.pages import twin
+from wpstrack.reporting import views as round_views
 
 register_converter(UnitCodeConverter, "unitcode")
 register_converter(IdConverter, "id")
@@ -114,6 +115,46 @@ page_patterns = [
         plan_edit_views.plan_file,
         {"fmt": "xlsx"},
         name="plan-file-xlsx",
+    ),
+    *twin("rounds", round_views.round_list, "round-list"),
+    *twin("rounds/new", round_views.round_create, "round-create"),
+    *twin("rounds/<id:round_id>", round_views.round_detail, "round-detail"),
+    path("rounds/<id:round_id>/open", round_views.round_open, name="round-open"),
+    path("rounds/<id:round_id>/close", round_views.round_close, name="round-close"),
+    path(
+        "rounds/<id:round_id>/assignments/<id:assignment_id>/remove",
+        round_views.assignment_remove,
+        name="assignment-remove",
+    ),
+    *twin(
+        "rounds/<id:round_id>/units/<unitcode:code>",
+        round_views.submission_detail,
+        "submission-detail",
+    ),
+    *twin(
+        "rounds/<id:round_id>/units/<unitcode:code>/history",
+        round_views.submission_history,
+        "submission-history",
+    ),
+    path(
+        "rounds/<id:round_id>/units/<unitcode:code>/approve",
+        round_views.submission_approve,
+        name="submission-approve",
+    ),
+    path(
+        "rounds/<id:round_id>/units/<unitcode:code>/return",
+        round_views.submission_return,
+        name="submission-return",
+    ),
+    path(
+        "rounds/<id:round_id>/units/<unitcode:code>/reopen",
+        round_views.submission_reopen,
+        name="submission-reopen",
+    ),
+    path(
+        "rounds/<id:round_id>/units/<unitcode:code>/comments",
+        round_views.submission_comment,
+        name="submission-comment",
     ),
     path("users/<id:user_id>/roles", views_users.membership_add, name="membership-add"),
     path(

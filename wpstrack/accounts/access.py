@@ -186,3 +186,96 @@ def can_manage_tag_sets(user: Any) -> bool:
     return is_system_administrator(user) or any(
         m.role in (Role.COORDINATOR, Role.ADMINISTRATOR) for m in memberships(user)
     )
+
+
+# -- reporting --------------------------------------------------------------------------------
+def get_rounds_for_user(user: Any) -> Any:
+    from wpstrack.reporting.models import ReportingRound
+
+    if not can_see_plans(user):
+        return ReportingRound.objects.none()
+    return ReportingRound.objects.select_related("plan", "plan_version")
+
+
+def get_round_for_user(user: Any, round_id: int) -> Any:
+    from wpstrack.reporting.models import ReportingRound
+
+    reporting_round = (
+        ReportingRound.objects.select_related("plan", "plan__owner_unit")
+        .filter(pk=round_id)
+        .first()
+    )
+    if reporting_round is None:
+        raise Http404(str(round_id))
+    if not can_see_plans(user):
+        raise PermissionDenied
+    return reporting_round
+
+
+def can_view_submission(user: Any, submission: Any) -> bool:
+    """Coordinators see every submission of their plans; a unit's focal points and reviewers
+    (on the unit or above) see its drafts; viewers see approved submissions only."""
+    if can_edit_plan(user, submission.reporting_round.plan):
+        return True
+    roles = roles_on(user, submission.unit)
+    if {Role.FOCAL_POINT, Role.REVIEWER} & roles:
+        return True
+    return Role.VIEWER in roles and submission.state == "approved"
+
+
+def can_edit_submission(user: Any, submission: Any) -> bool:
+    """Focal points of the unit (or above), while the submission is a draft or returned and the
+    round is open."""
+    return (
+        submission.reporting_round.state == "open"
+        and submission.state in ("draft", "returned")
+        and Role.FOCAL_POINT in roles_on(user, submission.unit)
+    )
+
+
+def can_review_submission(user: Any, submission: Any) -> bool:
+    """Reviewers of the unit or a unit above, and the plan's coordinators, on a submitted one."""
+    if submission.state != "submitted":
+        return False
+    return Role.REVIEWER in roles_on(user, submission.unit) or can_edit_plan(
+        user, submission.reporting_round.plan
+    )
+
+
+def can_manage_round(user: Any, reporting_round: Any) -> bool:
+    return can_edit_plan(user, reporting_round.plan)
+
+
+def get_submission_for_user(user: Any, reporting_round: Any, unit_code: str) -> Any:
+    submission = (
+        reporting_round.submissions.select_related("unit", "reporting_round__plan__owner_unit")
+        .filter(unit__code=unit_code)
+        .first()
+    )
+    if submission is None:
+        raise Http404(unit_code)
+    if not can_view_submission(user, submission):
+        raise PermissionDenied
+    return submission
+
+
+def get_submissions_for_user(user: Any, reporting_round: Any) -> list[Any]:
+    """The round's submissions this user may see, each checked by ``can_view_submission``."""
+    submissions = reporting_round.submissions.select_related(
+        "unit", "reporting_round__plan__owner_unit"
+    )
+    return [s for s in submissions if can_view_submission(user, s)]
+
+
+def focal_point_units(user: Any) -> QuerySet[OrgUnit]:
+    units = [m.unit for m in memberships(user) if m.role == Role.FOCAL_POINT]
+    return OrgUnit.objects.filter(_subtrees(units))
+
+
+def actor(request: Any) -> User:
+    """The signed-in person making a request. Every view runs behind the sign-in middleware,
+    so the user is never anonymous here."""
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied
+    return user

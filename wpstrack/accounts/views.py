@@ -27,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "person": person(request.user),  # type: ignore[arg-type]
         "responsibilities": responsibilities,
         "system_administrator": access.is_system_administrator(request.user),
+        "owed": _owed(request.user),
     }
     return render_page(request, "accounts/home.html", data)
 
@@ -105,3 +106,9 @@ def _elements_of(unit: OrgUnit) -> list[dict[str, object]]:
         }
         for e in elements
     ]
+
+
+def _owed(user: object) -> list[dict[str, object]]:
+    from wpstrack.reporting.views import owed_by  # reporting builds on accounts, not the reverse
+
+    return owed_by(user)

@@ -57,6 +57,8 @@ def record_event(
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
         unit=unit,
-        changes=changes or {},
+        changes={
+            field: [_plain(value) for value in pair] for field, pair in (changes or {}).items()
+        },
         reason=reason,
     )

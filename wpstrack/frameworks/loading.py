@@ -13,7 +13,11 @@ from wpstrack.frameworks import services
 from wpstrack.frameworks.planfile import PlanFileReport, read_plan_file
 from wpstrack.lib.yamlfile import Problem
 
-REFERENCE_FILES = {"organisation.yaml", "tag-sets.yaml"}  # plans/sources/ holds the documents
+REFERENCE_FILES = {
+    "organisation.yaml",
+    "tag-sets.yaml",
+    "disaggregations.yaml",
+}  # plans/sources/ holds the documents
 
 
 def bundled_plan_files() -> list[Path]:
@@ -37,12 +41,15 @@ class LoadResult:
 def load_plan_files(
     paths: list[Path], *, actor: User | None, actor_label: str | None = None
 ) -> LoadResult:
-    """Tag sets first, then every plan file; any problem anywhere and nothing is loaded."""
+    """Tag sets and disaggregation sets first, then every plan file; any problem anywhere and
+    nothing is loaded."""
     result = LoadResult()
-    result.problems.extend(
-        services.load_tag_sets(
-            settings.PLANS_DIR / "tag-sets.yaml", actor=actor, actor_label=actor_label
-        )
+    reference = settings.PLANS_DIR
+    result.problems += services.load_tag_sets(
+        reference / "tag-sets.yaml", actor=actor, actor_label=actor_label
+    )
+    result.problems += services.load_disaggregations(
+        reference / "disaggregations.yaml", actor=actor, actor_label=actor_label
     )
     for path in paths:
         report = read_plan_file(path)

@@ -266,3 +266,37 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DisaggregationSet(models.Model):
+    """A way of breaking a figure down (sex, age band, personnel category...), kept as data."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    disaggregation_set = models.ForeignKey(
+        DisaggregationSet, on_delete=models.PROTECT, related_name="categories"
+    )
+    key = models.CharField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["disaggregation_set__key", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disaggregation_set", "key"], name="unique_category_in_set"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label

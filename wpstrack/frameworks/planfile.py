@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from wpstrack.accounts.models import OrgUnit
-from wpstrack.frameworks.models import Direction, Frequency, MetricType, Tag
+from wpstrack.frameworks.models import Direction, DisaggregationSet, Frequency, MetricType, Tag
 from wpstrack.lib.filereader import FieldReader, a_or_an
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
 
 FORMAT = "wpstrack-plan/1"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
-DISAGGREGATIONS = ("sex", "age")
 PEOPLE_WORDS = re.compile(
     r"\b(women|men|people|persons|individuals|employees|students|trainees|"
     r"mentees|participants|peacekeepers|staff|personnel)\b",
@@ -113,6 +112,7 @@ class _Reader(FieldReader):
         super().__init__(file)
         self.units = units
         self.tags = tags
+        self.disaggregations: set[str] = {"sex", "age"}
         self.levels: list[str] = []
         self.codes: dict[str, dict[str, int]] = {
             "element": {},
@@ -442,12 +442,12 @@ class _Reader(FieldReader):
         )
         default_split = ["sex"] if kind == MetricType.COUNT and PEOPLE_WORDS.search(text) else []
         split = metric.get("disaggregation", default_split)
-        if not isinstance(split, list) or any(s not in DISAGGREGATIONS for s in split):
+        if not isinstance(split, list) or any(s not in self.disaggregations for s in split):
             self.problem(
                 metric.line_of("disaggregation"),
                 "disaggregation",
                 f"{where}: {split!r} is not a list of disaggregations",
-                "use a list of: " + ", ".join(DISAGGREGATIONS),
+                "use a list of: " + ", ".join(sorted(self.disaggregations)),
                 "bad-disaggregation",
             )
             split = []
@@ -569,6 +569,12 @@ def read_plan_file(path: Path) -> PlanFileReport:
     units = set(OrgUnit.objects.values_list("code", flat=True))
     tags = {f"{set_key}:{key}" for set_key, key in Tag.objects.values_list("tag_set__key", "key")}
     reader = _Reader(path.name, units, tags)
+    # Sex and age are always available, as the product promises, even before the sets load.
+    reader.disaggregations = {
+        "sex",
+        "age",
+        *DisaggregationSet.objects.values_list("key", flat=True),
+    }
     document = reader.read(data)
     report.problems = sorted(reader.problems, key=lambda p: (p.line, p.field))
     report.document = document if not reader.problems else None

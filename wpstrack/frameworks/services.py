@@ -11,6 +11,8 @@ from django.db import transaction
 from wpstrack.accounts.models import OrgUnit, User
 from wpstrack.audit.services import diff, record_event
 from wpstrack.frameworks.models import (
+    Category,
+    DisaggregationSet,
     Element,
     Level,
     Metric,
@@ -101,6 +103,57 @@ def load_tag_sets(
                 )
                 tag.name = item["name"]
                 tag.save(update_fields=["name"])
+    return []
+
+
+@transaction.atomic
+def load_disaggregations(
+    path: Path, *, actor: User | None, actor_label: str | None = None
+) -> list[Problem]:
+    """Load ``disaggregations.yaml``: sets and categories are added or relabelled, never removed
+    (values are stored against their keys)."""
+    try:
+        data = load_yaml(path)
+    except YamlFileError as error:
+        return [error.problem]
+    if not isinstance(data, LineDict) or not isinstance(data.get("sets"), list):
+        return [
+            Problem(
+                path.name,
+                1,
+                "sets",
+                "expected a list of disaggregation sets",
+                "see plans/disaggregations.yaml",
+            )
+        ]
+    for raw in data["sets"]:
+        found, created = DisaggregationSet.objects.get_or_create(
+            key=raw["key"], defaults={"name": raw["name"], "source": raw.get("source", "")}
+        )
+        if created:
+            record_event(
+                actor=actor,
+                actor_label=actor_label,
+                action="disaggregation_set.create",
+                obj=found,
+                changes={"name": [None, found.name]},
+            )
+        for position, item in enumerate(raw.get("categories") or []):
+            category, created = Category.objects.get_or_create(
+                disaggregation_set=found,
+                key=str(item["key"]),
+                defaults={"label": item["label"], "position": position},
+            )
+            if created or category.label != item["label"]:
+                record_event(
+                    actor=actor,
+                    actor_label=actor_label,
+                    action="category.save",
+                    obj=category,
+                    changes={"label": [None if created else category.label, item["label"]]},
+                )
+                category.label = item["label"]
+                category.save(update_fields=["label"])
     return []
 
 

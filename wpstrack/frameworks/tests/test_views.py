@@ -94,4 +94,6 @@ class PlanPagesTestCase(PersonasTestCase):
         self.client.force_login(self.w.cora)
         response = self.client.get("/plans/dhs-wps-2024/elements/1.1-A2")
         self.assertContains(response, "Appendix wording")
-        self.assertContains(response, "Increase in overall number or proportion of women applicants to law")
+        self.assertContains(
+            response, "Increase in overall number or proportion of women applicants to law"
+        )

@@ -1,0 +1,288 @@
+"""What one submission owes, and checking what was typed for it against the rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from wpstrack.frameworks.models import Category, Element, Metric, MetricDefinition
+from wpstrack.lib.periods import Period
+from wpstrack.reporting import rules
+from wpstrack.reporting.models import ActionStatus, Submission, SubmissionState, Value
+from wpstrack.reporting.rules import TOTAL, Cell, CellError
+
+URL_RE = re.compile(r"^https?://[^\s]+$")
+
+
+@dataclass
+class MetricEntry:
+    metric: Metric
+    definition: MetricDefinition
+    element: Element
+    combos: list[str]
+    labels: dict[str, str]  # combination key -> "Women, 18-24"
+    previous: dict[str, Decimal | None] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return self.metric.code
+
+
+@dataclass
+class EntryPlan:
+    submission: Submission
+    metrics: list[MetricEntry]
+    actions: list[Element]
+
+    @classmethod
+    def for_submission(cls, submission: Submission) -> EntryPlan:
+        assignments = submission.reporting_round.assignments.filter(
+            unit=submission.unit
+        ).select_related("metric", "definition", "element")
+        categories = _categories()
+        metrics, actions = [], []
+        for assignment in assignments:
+            if assignment.metric is None:
+                actions.append(assignment.element)
+                continue
+            definition = assignment.definition or assignment.metric.current
+            assert definition is not None
+            sets = [
+                (key, [c for c, _label in categories.get(key, [])])
+                for key in definition.disaggregation
+            ]
+            combos = rules.combinations(sets)
+            labels = {combo: _label_of(combo, categories) for combo in combos}
+            metrics.append(
+                MetricEntry(assignment.metric, definition, assignment.element, combos, labels)
+            )
+        plan = cls(submission, metrics, actions)
+        plan.load_previous()
+        return plan
+
+    def load_previous(self) -> None:
+        """The same unit's approved values for the period a metric is compared with."""
+        reporting_round = self.submission.reporting_round
+        period = Period.parse(reporting_round.period, reporting_round.plan.fiscal_year_start_month)
+        for item in self.metrics:
+            before = (
+                period.same_period_last_year()
+                if item.definition.compare_previous
+                else period.previous()
+            )
+            rows = Value.objects.filter(
+                submission__unit=self.submission.unit,
+                submission__reporting_round__plan=reporting_round.plan,
+                submission__reporting_round__period=before.code,
+                submission__state=SubmissionState.APPROVED,
+                metric=item.metric,
+            )
+            item.previous = {row.combination: row.number for row in rows}
+
+    def check(
+        self, values: Mapping[str, Mapping[str, dict[str, str]]]
+    ) -> tuple[dict[str, dict[str, Cell]], list[CellError]]:
+        cleaned: dict[str, dict[str, Cell]] = {}
+        errors: list[CellError] = []
+        known = {item.code for item in self.metrics}
+        for code in values:
+            if code not in known:
+                errors.append(
+                    CellError(
+                        "unknown-metric",
+                        _("Metric %(code)s is not part of this unit's round.") % {"code": code},
+                        code,
+                    )
+                )
+        for item in self.metrics:
+            if item.code not in values:
+                continue
+            cells, found = rules.check_metric(
+                item.code, item.definition.type, item.combos, values[item.code]
+            )
+            cleaned[item.code] = cells
+            errors += found
+            errors += self._change_warnings(item, cells)
+        return cleaned, errors
+
+    def _change_warnings(self, item: MetricEntry, cells: dict[str, Cell]) -> list[CellError]:
+        threshold = Decimal(str(settings.LARGE_CHANGE_SHARE))
+        current = rules.derived_total(cells, item.definition.type)
+        previous = item.previous.get(TOTAL)
+        if previous is None and item.previous and item.definition.type == "count":
+            parts = [v for v in item.previous.values() if v is not None]
+            previous = sum(parts, Decimal(0)) if parts else None
+        if not rules.large_change(current, previous, threshold):
+            return []
+        commented = any(cell.comment for cell in cells.values())
+        share = int(threshold * 100)
+        return (
+            [
+                CellError(
+                    "large-change",
+                    _(
+                        "This moved more than %(share)s%% from %(previous)s to %(current)s: "
+                        "say why in the comment."
+                    )
+                    % {"share": share, "previous": previous, "current": current},
+                    item.code,
+                    item.combos[0],
+                    "comment",
+                    blocking=False,
+                )
+            ]
+            if not commented
+            else []
+        )
+
+    def check_actions(
+        self, actions: Mapping[str, dict[str, Any]]
+    ) -> tuple[list[CellError], dict[int, dict[str, Any]]]:
+        by_code = {element.code: element for element in self.actions}
+        errors: list[CellError] = []
+        rows: dict[int, dict[str, Any]] = {}
+        for code, raw in actions.items():
+            element = by_code.get(code)
+            if element is None:
+                errors.append(
+                    CellError(
+                        "unknown-action",
+                        _("Action %(code)s is not part of this unit's round.") % {"code": code},
+                        code,
+                    )
+                )
+                continue
+            row, found = _check_action(code, raw)
+            errors += found
+            rows[element.pk] = row
+        return errors, rows
+
+    def completeness(self, submission: Submission) -> list[CellError]:
+        """What must be in before submitting: every cell, every action's status, comments on big moves."""
+        problems: list[CellError] = []
+        stored = {(v.metric_id, v.combination): v for v in submission.values.all()}
+        for item in self.metrics:
+            for combo in item.combos:
+                row = stored.get((item.metric.pk, combo))
+                if row is None or _blank(row, item.definition.type):
+                    problems.append(
+                        CellError(
+                            "missing-value",
+                            _("Give a value for %(label)s (or 0).")
+                            % {"label": item.labels[combo] or _("the total")},
+                            item.code,
+                            combo,
+                        )
+                    )
+            cells = {
+                c: Cell(
+                    number=stored[(item.metric.pk, c)].number,
+                    comment=stored[(item.metric.pk, c)].comment,
+                )
+                for c in item.combos
+                if (item.metric.pk, c) in stored
+            }
+            if len(cells) == len(item.combos):
+                problems += [
+                    CellError(e.code, e.message, e.metric, e.combination, e.part)
+                    for e in self._change_warnings(item, cells)
+                ]
+        updates = {u.element_id: u for u in submission.action_updates.all()}
+        for element in self.actions:
+            update = updates.get(element.pk)
+            if update is None or not update.status:
+                problems.append(
+                    CellError(
+                        "missing-status",
+                        _("Give the status of action %(code)s.") % {"code": element.code},
+                        element.code,
+                        part="status",
+                    )
+                )
+        return problems
+
+
+def _blank(row: Value, metric_type: str) -> bool:
+    if metric_type in ("text", "rating"):
+        return not row.text
+    if metric_type == "milestone":
+        return row.done is None
+    return row.number is None
+
+
+def _check_action(code: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[CellError]]:
+    errors = []
+    status = str(raw.get("status", "")).strip()
+    if status and status not in ActionStatus.values:
+        errors.append(
+            CellError("bad-status", _("Choose a status from the list."), code, part="status")
+        )
+        status = ""
+    percent_raw = str(raw.get("percent_complete", "")).strip()
+    percent = None
+    if percent_raw:
+        if not percent_raw.isdigit() or int(percent_raw) > 100:
+            errors.append(
+                CellError(
+                    "percent-out-of-range",
+                    _("Percent complete is a whole number from 0 to 100."),
+                    code,
+                    part="percent_complete",
+                )
+            )
+        else:
+            percent = int(percent_raw)
+    links = [
+        line.strip() for line in str(raw.get("evidence_links", "")).splitlines() if line.strip()
+    ]
+    for link in links:
+        if not URL_RE.match(link) or len(link) > 500:
+            errors.append(
+                CellError(
+                    "bad-link",
+                    _("%(link)r is not a web address: start it with https://")
+                    % {"link": link[:80]},
+                    code,
+                    part="evidence_links",
+                )
+            )
+    milestones = []
+    for line in str(raw.get("milestones", "")).splitlines():
+        if not line.strip():
+            continue
+        title, _sep, due = line.rpartition("|")
+        if not title:
+            title, due = due, ""
+        milestones.append({"title": title.strip()[:300], "due": due.strip()[:20]})
+    return {
+        "status": status,
+        "percent_complete": percent,
+        "narrative": str(raw.get("narrative", "")).strip()[:20000],
+        "evidence_links": links,
+        "milestones": milestones,
+    }, errors
+
+
+def _categories() -> dict[str, list[tuple[str, str]]]:
+    result: dict[str, list[tuple[str, str]]] = {}
+    for category in Category.objects.select_related("disaggregation_set"):
+        result.setdefault(category.disaggregation_set.key, []).append(
+            (category.key, category.label)
+        )
+    return result
+
+
+def _label_of(combo: str, categories: dict[str, list[tuple[str, str]]]) -> str:
+    if combo == TOTAL:
+        return ""
+    labels = []
+    for part in combo.split("|"):
+        set_key, _eq, key = part.partition("=")
+        labels.append(dict(categories.get(set_key, [])).get(key, key))
+    return ", ".join(labels)
