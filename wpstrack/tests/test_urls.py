@@ -8,6 +8,8 @@ SAMPLE_KWARGS = {
     "slug": "dhs-wps-2024",
     "code": "DHS-CBP",
     "user_id": "1",
+    "round_id": "1",
+    "assignment_id": "1",
     "membership_id": "1",
     "uidb64": "MQ",
     "token": "x",
@@ -21,6 +23,8 @@ PUBLIC = {
 }
 OWN_ACCOUNT = {"home", "home-json", "password_change", "password_change_done", "logout"}
 EMPTY_FOR_OUTSIDERS = {
+    "round-list",
+    "round-list-json",
     "unit-list",
     "unit-list-json",
     "plan-list",
