@@ -176,10 +176,11 @@ def get_element_for_user(user: Any, plan: Any, code: str) -> Any:
 
 
 def can_edit_plan(user: Any, plan: Any) -> bool:
-    """Plan coordinators (and administrators) of the plan's owner unit, or a unit above it."""
+    """Plan coordinators of the plan's owner unit, or of a unit above it. Administrators manage
+    people, not plans: they do not see units' drafts by that role."""
     if is_system_administrator(user):
         return True
-    return bool({Role.COORDINATOR, Role.ADMINISTRATOR} & roles_on(user, plan.owner_unit))
+    return Role.COORDINATOR in roles_on(user, plan.owner_unit)
 
 
 def can_manage_tag_sets(user: Any) -> bool:
