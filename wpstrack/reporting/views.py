@@ -314,6 +314,8 @@ def submission_data(
         "metrics": _grid(plan, values, errors),
         "actions": _actions(plan, actions, errors),
         "errors": [e.as_dict() for e in errors],
+        # Checks on what is stored, for the focal point and the reviewer alike.
+        "checks": [e.as_dict() for e in plan.completeness(submission) if e.code == "large-change"],
         "comments": [
             {"author": c.author.email, "text": c.text, "at": c.created_at.isoformat()}
             for c in submission.comments.select_related("author")
