@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, register_converter
 
 from wpstrack.accounts import views, views_auth, views_users
+from wpstrack.api.urls import api
 from wpstrack.frameworks import views as plan_views
 from wpstrack.frameworks import views_edit as plan_edit_views
 from wpstrack.lib.converters import (
@@ -176,4 +177,9 @@ page_patterns = [
     ),
 ]
 
-urlpatterns = [*auth_patterns, *page_patterns, path("admin/", admin.site.urls)]
+urlpatterns = [
+    *auth_patterns,
+    *page_patterns,
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -10,12 +12,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from wpstrack.accounts import access
-from wpstrack.accounts.models import Membership, OrgUnit, Role, UnitKind, User
+from wpstrack.accounts.models import ApiToken, Membership, OrgUnit, Role, UnitKind, User
 from wpstrack.audit.services import diff, record_event
 from wpstrack.lib.errors import Conflict, NotAllowed, ServiceError
 
@@ -354,3 +357,62 @@ def ensure_membership(
     )
     access.forget_memberships(user)
     return membership
+
+
+TOKEN_PREFIX = "wpst_"
+
+
+@transaction.atomic
+def create_api_token(
+    *, user: User, name: str, actor: User | None, actor_label: str | None = None
+) -> tuple[ApiToken, str]:
+    """A new API key for ``user``; returns the token row and the key, which is never stored."""
+    if actor is not None and actor.pk != user.pk:
+        raise NotAllowed("not-your-account", _("You can only create API keys for yourself."))
+    if not name.strip():
+        raise ServiceError(
+            "missing-name", _("Name the key after the script that will use it."), field="name"
+        )
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:100],
+        prefix=key[:12],
+        key_sha256=hashlib.sha256(key.encode()).hexdigest(),
+    )
+    record_event(
+        actor=actor,
+        actor_label=actor_label,
+        action="api_token.create",
+        obj=token,
+        changes={"name": [None, token.name], "prefix": [None, token.prefix]},
+    )
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
+    if token.user_id != actor.pk and not access.is_system_administrator(actor):
+        raise NotAllowed("not-your-token", _("You can only revoke your own API keys."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_event(
+            actor=actor, action="api_token.revoke", obj=token, changes={"revoked": [False, True]}
+        )
+    return token
+
+
+def user_for_api_key(key: str) -> User | None:
+    """The active user a (non-revoked) key belongs to; marks when it was last used."""
+    if not key.startswith(TOKEN_PREFIX) or len(key) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_sha256=hashlib.sha256(key.encode()).hexdigest(), revoked_at=None)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

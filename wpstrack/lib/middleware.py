@@ -12,7 +12,18 @@ from wpstrack.lib.pages import error_page, json_error, wants_json
 
 
 class SignInRequiredMiddleware(LoginRequiredMiddleware):
-    """Like Django's, but a JSON request gets the canonical 401 body instead of a redirect."""
+    """Like Django's, but a JSON request gets the canonical 401 body instead of a redirect.
+
+    The API under /api/ authenticates each operation itself (API key or session), so it is
+    left to do that: every one of its operations requires one or the other.
+    """
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> Any:
+        if request.path.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
 
     def handle_no_permission(self, request: HttpRequest, view_func: Any) -> Any:
         if wants_json(request):
@@ -30,7 +41,8 @@ class MethodNotAllowedMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code == 405 and not response.content:
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if response.status_code == 405 and not is_json:
             allowed = response.get("Allow", "")
             replacement = error_page(
                 request,

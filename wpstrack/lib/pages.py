@@ -19,8 +19,8 @@ JSON_SUFFIX = ".json"
 
 
 def wants_json(request: HttpRequest) -> bool:
-    """True for a ``.json`` URL or an Accept header whose first choice is JSON."""
-    if request.path.endswith(JSON_SUFFIX):
+    """True for a ``.json`` URL, anything under /api/, or an Accept header whose first choice is JSON."""
+    if request.path.endswith(JSON_SUFFIX) or request.path.startswith("/api/"):
         return True
     accept = request.headers.get("Accept", "")
     return accept.split(",")[0].strip().startswith("application/json")

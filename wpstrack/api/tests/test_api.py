@@ -1,0 +1,167 @@
+"""The JSON API: keys and sessions, the same rules and messages as the pages, one error body."""
+
+import datetime as dt
+
+from django.core.management import call_command
+from django.test import Client
+
+from wpstrack.accounts.services import create_api_token, revoke_api_token
+from wpstrack.frameworks.models import Category, DisaggregationSet, Plan
+from wpstrack.frameworks.services import load_plan_document
+from wpstrack.reporting import services
+from wpstrack.reporting.models import Submission, Value
+from wpstrack.reporting.tests.test_views import DOCUMENT
+from wpstrack.testing import PersonasTestCase
+
+CANONICAL = {"ok", "error", "errors", "code", "status"}
+
+
+class ApiTestCase(PersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        sex = DisaggregationSet.objects.create(key="sex", name="Sex")
+        for position, key in enumerate(["women", "men", "other"]):
+            Category.objects.create(
+                disaggregation_set=sex, key=key, label=key.title(), position=position
+            )
+        load_plan_document(DOCUMENT, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+        cls.round = services.create_round(
+            plan=Plan.objects.get(), period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=None
+        )
+        services.open_round(reporting_round=cls.round, actor=None)
+
+    def key_for(self, user):
+        return create_api_token(user=user, name="script", actor=user)[1]
+
+    def call(self, method, path, user=None, body=None, key=None):
+        headers = {}
+        if user is not None or key is not None:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {key or self.key_for(user)}"
+        return getattr(self.client, method)(
+            f"/api{path}", body, content_type="application/json", **headers
+        )
+
+    def values(self, women="3"):
+        return {
+            "values": {
+                "1-M1": {
+                    "sex=women": {"number": women},
+                    "sex=men": {"number": "4"},
+                    "sex=other": {"number": "0"},
+                }
+            },
+            "actions": {"1": {"status": "on_track"}},
+        }
+
+    def unit_path(self):
+        return f"/rounds/{self.round.pk}/units/DHS-CBP"
+
+    def test_it_answers_401_in_the_canonical_body_without_a_key(self):
+        for path in ("/rounds", "/plans", "/openapi.json"):
+            body = self.client.get(f"/api{path}").json()
+            assert set(body) == CANONICAL and body["status"] == 401, path
+        assert self.call("get", "/rounds", key="wpst_not-a-real-key").status_code == 401
+
+    def test_a_revoked_key_or_a_deactivated_user_is_refused(self):
+        token, key = create_api_token(user=self.w.fatima, name="script", actor=self.w.fatima)
+        assert self.call("get", "/rounds", key=key).status_code == 200
+        revoke_api_token(token=token, actor=self.w.fatima)
+        assert self.call("get", "/rounds", key=key).status_code == 401
+        other = self.key_for(self.w.ravi)
+        self.w.ravi.is_active = False
+        self.w.ravi.save()
+        assert self.call("get", "/rounds", key=other).status_code == 401
+
+    def test_the_openapi_document_is_served_to_signed_in_callers(self):
+        schema = self.call("get", "/openapi.json", user=self.w.fatima).json()
+        assert "/api/rounds/{round_id}/units/{code}" in schema["paths"]
+
+    def test_a_whole_submission_through_the_api(self):
+        saved = self.call(
+            "post", self.unit_path(), self.w.fatima, {**self.values(), "lock_version": 0}
+        )
+        assert saved.status_code == 200 and saved.json()["submission"]["lock_version"] == 1
+        submitted = self.call(
+            "post", self.unit_path(), self.w.fatima, {"submit": True, "lock_version": 1}
+        )
+        assert submitted.json()["submission"]["state"] == "submitted"
+        returned = self.call(
+            "post", self.unit_path() + "/return", self.w.ravi, {"comment": "recount"}
+        )
+        assert returned.json() == {"ok": True, "state": "returned"}
+        self.call("post", self.unit_path(), self.w.fatima, {**self.values("5"), "submit": True})
+        assert (
+            self.call("post", self.unit_path() + "/approve", self.w.ravi).json()["state"]
+            == "approved"
+        )
+        assert Value.objects.get(combination="sex=women").number == 5
+
+    def test_it_gives_the_same_messages_as_the_form(self):
+        body = self.call("post", self.unit_path(), self.w.fatima, self.values("2.5")).json()
+        assert set(body) == CANONICAL and body["status"] == 400 and body["code"] == "invalid-values"
+        assert (
+            body["errors"][0]["code"] == "not-a-whole-number"
+            and "whole number" in body["errors"][0]["message"]
+        )
+        assert Value.objects.count() == 0
+
+    def test_malformed_input_is_a_400_naming_the_field(self):
+        body = self.call("post", self.unit_path(), self.w.fatima, {"lock_version": "abc"}).json()
+        assert body["status"] == 400 and body["code"] == "invalid-input"
+        assert "lock_version" in body["errors"][0]["field"]
+
+    def test_a_stale_save_is_a_409_conflict(self):
+        self.call("post", self.unit_path(), self.w.fatima, {**self.values(), "lock_version": 0})
+        body = self.call(
+            "post", self.unit_path(), self.w.fatima, {**self.values("9"), "lock_version": 0}
+        ).json()
+        assert body["status"] == 409 and body["code"] == "stale-submission"
+
+    def test_access_is_the_same_as_in_the_pages(self):
+        for persona, status in {
+            "cora": 200,
+            "fatima": 200,
+            "ravi": 200,
+            "vera": 403,
+            "oscar": 403,
+        }.items():
+            got = self.call("get", self.unit_path(), getattr(self.w, persona)).status_code
+            assert got == status, persona
+        body = self.call("post", self.unit_path(), self.w.ravi, self.values()).json()
+        assert body["status"] == 403 and Value.objects.count() == 0
+        assert self.call("get", "/rounds/999", self.w.cora).json()["code"] == "not-found"
+
+    def test_the_browser_session_works_and_needs_the_csrf_token_to_write(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.w.fatima)
+        assert client.get("/api/rounds").status_code == 200
+        response = client.post(
+            f"/api{self.unit_path()}", self.values(), content_type="application/json"
+        )
+        assert response.status_code in (401, 403) and Value.objects.count() == 0
+
+    def test_a_coordinator_opens_a_round_through_the_api(self):
+        body = self.call(
+            "post",
+            "/rounds",
+            self.w.cora,
+            {"plan": "tiny", "period": "FY2025-Q4", "due_date": "2025-10-31"},
+        ).json()
+        assert body["round"]["state"] == "open"
+        assert Submission.objects.filter(reporting_round__period="FY2025-Q4").count() == 2
+        refused = self.call(
+            "post",
+            "/rounds",
+            self.w.fatima,
+            {"plan": "tiny", "period": "FY2026-Q1", "due_date": "2026-01-31"},
+        ).json()
+        assert refused["status"] == 403 and refused["code"] == "not-plan-coordinator"
+
+    def test_the_create_api_key_command_prints_a_working_key(self):
+        from io import StringIO
+
+        out = StringIO()
+        call_command("create_api_key", "fatima@example.org", "--name", "nightly", stdout=out)
+        key = out.getvalue().strip().splitlines()[-1]
+        assert self.call("get", "/rounds", key=key).status_code == 200

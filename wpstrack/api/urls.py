@@ -1,0 +1,7 @@
+"""Registers the routers on the one API instance (imported once, from wpstrack/urls.py)."""
+
+from wpstrack.api import plans, rounds
+from wpstrack.api.base import api
+
+api.add_router("", plans.router)
+api.add_router("", rounds.router)
