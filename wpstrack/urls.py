@@ -77,6 +77,10 @@ page_patterns = [
     *twin("", views.home, "home"),
     *twin("units", views.unit_list, "unit-list"),
     *twin("units/<unitcode:code>", views.unit_detail, "unit-detail"),
+    *twin("account/api-keys", views_users.api_keys, "api-keys"),
+    path(
+        "account/api-keys/<id:token_id>/revoke", views_users.api_key_revoke, name="api-key-revoke"
+    ),
     *twin("users", views_users.user_list, "user-list"),
     *twin("users/invite", views_users.user_invite, "user-invite"),
     *twin("users/<id:user_id>", views_users.user_detail, "user-detail"),

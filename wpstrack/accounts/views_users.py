@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wpstrack.accounts import access, services
@@ -155,3 +157,62 @@ def user_set_active(request: HttpRequest, user_id: int, active: bool) -> HttpRes
         return _refused(request, error, f"/users/{target.pk}")
     messages.success(request, _("Account reactivated.") if active else _("Account deactivated."))
     return redirect("user-detail", user_id=target.pk)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("What the key is for"), max_length=100)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """A person's own API keys: make one (shown once) or revoke one."""
+    user = access.actor(request)
+    data = {
+        "keys": [
+            {
+                "id": t.pk,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked": t.revoked_at is not None,
+            }
+            for t in user.api_tokens.all()
+        ]
+    }
+    form = ApiKeyForm(request.POST or None)
+    if request.method != "POST":
+        return render_page(request, "accounts/api_keys.html", data, {"form": form})
+    if not form.is_valid():
+        return invalid_form(request, "accounts/api_keys.html", data, form)
+    token, key = services.create_api_token(user=user, name=form.cleaned_data["name"], actor=user)
+    created = {"id": token.pk, "name": token.name, "key": key}
+    data["keys"].insert(
+        0,
+        {
+            "id": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "created_at": token.created_at.isoformat(),
+            "last_used_at": None,
+            "revoked": False,
+        },
+    )
+    return render_page(
+        request,
+        "accounts/api_keys.html",
+        {**data, "created": created},
+        {"form": ApiKeyForm()},
+        status=201,
+    )
+
+
+@require_POST
+def api_key_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = access.actor(request)
+    token = user.api_tokens.filter(pk=token_id).first()
+    if token is None:
+        raise Http404(str(token_id))
+    services.revoke_api_token(token=token, actor=user)
+    messages.success(request, _("Key %(prefix)s… revoked.") % {"prefix": token.prefix})
+    return redirect("api-keys")

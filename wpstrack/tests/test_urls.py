@@ -9,6 +9,7 @@ SAMPLE_KWARGS = {
     "code": "DHS-CBP",
     "user_id": "1",
     "round_id": "1",
+    "token_id": "1",
     "assignment_id": "1",
     "membership_id": "1",
     "uidb64": "MQ",
@@ -21,7 +22,15 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
 }
-OWN_ACCOUNT = {"home", "home-json", "password_change", "password_change_done", "logout"}
+OWN_ACCOUNT = {
+    "home",
+    "home-json",
+    "password_change",
+    "password_change_done",
+    "logout",
+    "api-keys",
+    "api-keys-json",
+}
 EMPTY_FOR_OUTSIDERS = {
     "round-list",
     "round-list-json",

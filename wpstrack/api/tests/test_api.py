@@ -165,3 +165,31 @@ class ApiTestCase(PersonasTestCase):
         call_command("create_api_key", "fatima@example.org", "--name", "nightly", stdout=out)
         key = out.getvalue().strip().splitlines()[-1]
         assert self.call("get", "/rounds", key=key).status_code == 200
+
+
+class ApiKeyPageTestCase(PersonasTestCase):
+    def test_a_person_makes_a_key_sees_it_once_and_revokes_it(self):
+        self.client.force_login(self.w.fatima)
+        response = self.client.post("/account/api-keys", {"name": "nightly"})
+        key = response.context["created"]["key"]
+        assert response.status_code == 201 and key.startswith("wpst_")
+        listed = self.client.get("/account/api-keys.json").json()["keys"]
+        assert [k["name"] for k in listed] == ["nightly"] and "key" not in listed[0]
+        self.client.post(f"/account/api-keys/{listed[0]['id']}/revoke")
+        self.client.logout()  # the session would sign the request in by itself
+        assert self.client.get("/api/rounds", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+
+    def test_nobody_revokes_someone_elses_key(self):
+        token, _key = create_api_token(user=self.w.fatima, name="x", actor=self.w.fatima)
+        self.client.force_login(self.w.ravi)
+        assert self.client.post(f"/account/api-keys/{token.pk}/revoke").status_code == 404
+        token.refresh_from_db()
+        assert token.revoked_at is None
+
+    def test_a_nameless_key_is_refused_with_a_field_error(self):
+        self.client.force_login(self.w.fatima)
+        self.assertContains(
+            self.client.post("/account/api-keys", {"name": ""}),
+            "This field is required",
+            status_code=400,
+        )
