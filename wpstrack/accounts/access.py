@@ -214,14 +214,34 @@ def get_round_for_user(user: Any, round_id: int) -> Any:
 
 
 def can_view_submission(user: Any, submission: Any) -> bool:
-    """Coordinators see every submission of their plans; a unit's focal points and reviewers
-    (on the unit or above) see its drafts; viewers see approved submissions only."""
+    """Coordinators see every submission of their plans; the unit's focal points (on the unit or
+    above) see its drafts; a reviewer sees it once it has reached their level of the approval
+    chain (from the start if the plan lets higher levels see unapproved data); viewers see
+    approved submissions only."""
     if can_edit_plan(user, submission.reporting_round.plan):
         return True
     roles = roles_on(user, submission.unit)
-    if {Role.FOCAL_POINT, Role.REVIEWER} & roles:
+    if Role.FOCAL_POINT in roles:
+        return True
+    if Role.REVIEWER in roles and _reviewer_reached(user, submission):
         return True
     return Role.VIEWER in roles and submission.state == "approved"
+
+
+def _reviewer_reached(user: Any, submission: Any) -> bool:
+    from wpstrack.reporting.approval import steps_for
+
+    if (
+        submission.reporting_round.plan.higher_levels_see_unapproved
+        or submission.state == "approved"
+    ):
+        return True
+    mine = [
+        i
+        for i, step in enumerate(steps_for(submission))
+        if step.unit is not None and Role.REVIEWER in roles_on(user, step.unit)
+    ]
+    return bool(mine) and submission.furthest_step >= min(mine)
 
 
 def can_edit_submission(user: Any, submission: Any) -> bool:
@@ -235,12 +255,21 @@ def can_edit_submission(user: Any, submission: Any) -> bool:
 
 
 def can_review_submission(user: Any, submission: Any) -> bool:
-    """Reviewers of the unit or a unit above, and the plan's coordinators, on a submitted one."""
-    if submission.state != "submitted":
+    """Whoever the current step of the approval chain names, while the round is open: that
+    level's reviewers (or, at any step, the plan's coordinators). Nobody decides their own
+    submission, and nobody approves two levels of the same one."""
+    from wpstrack.reporting.approval import current_step
+
+    step = current_step(submission)
+    if step is None or submission.reporting_round.state != "open":
         return False
-    return Role.REVIEWER in roles_on(user, submission.unit) or can_edit_plan(
-        user, submission.reporting_round.plan
-    )
+    if submission.submitted_by_id == getattr(user, "pk", None):
+        return False
+    if submission.approvals.filter(current=True, approver_id=user.pk).exists():
+        return False
+    if can_edit_plan(user, submission.reporting_round.plan):
+        return True
+    return step.unit is not None and Role.REVIEWER in roles_on(user, step.unit)
 
 
 def can_manage_round(user: Any, reporting_round: Any) -> bool:

@@ -59,6 +59,18 @@ class Plan(models.Model):
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         _("fiscal year starts in month"), default=1
     )
+    approval_steps = models.JSONField(
+        _("approval steps"),
+        default=list,
+        blank=True,
+        help_text="Who approves a unit's submission, in order: 'unit' (reviewers of the unit or above), "
+        "'ancestor:<kind>' (reviewers of the nearest unit of that kind above), 'coordinator'.",
+    )
+    higher_levels_see_unapproved = models.BooleanField(
+        _("higher levels see unapproved data"),
+        default=False,
+        help_text="If on, every reviewer of the chain sees a submission from the start, drafts included.",
+    )
     current_version = models.ForeignKey(
         "PlanVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -15,7 +15,7 @@ from wpstrack.frameworks.models import Category, Element, Metric, MetricDefiniti
 from wpstrack.lib.periods import Period
 from wpstrack.reporting import rules
 from wpstrack.reporting.models import ActionStatus, Submission, SubmissionState, Value
-from wpstrack.reporting.rules import TOTAL, Cell, CellError
+from wpstrack.reporting.rules import TOTAL, Cell, CellError, plain_number
 
 URL_RE = re.compile(r"^https?://[^\s]+$")
 
@@ -130,7 +130,11 @@ class EntryPlan:
                         "This moved more than %(share)s%% from %(previous)s to %(current)s: "
                         "say why in the comment."
                     )
-                    % {"share": share, "previous": previous, "current": current},
+                    % {
+                        "share": share,
+                        "previous": plain_number(previous),
+                        "current": plain_number(current),
+                    },
                     item.code,
                     item.combos[0],
                     "comment",

@@ -105,6 +105,14 @@ class Submission(models.Model):
         max_length=10, choices=SubmissionState.choices, default=SubmissionState.DRAFT
     )
     lock_version = models.PositiveIntegerField(default=0)
+    approval_step = models.PositiveSmallIntegerField(
+        default=0, help_text="Index of the step now deciding."
+    )
+    furthest_step = models.SmallIntegerField(
+        default=-1,
+        help_text="Furthest approval step reached (-1: never submitted); that level and those "
+        "below it may see the submission.",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -227,3 +235,24 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission} {self.kind}"
+
+
+class Approval(models.Model):
+    """One step of the approval chain passed: who approved, for which level, when."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="approvals")
+    step = models.PositiveSmallIntegerField()
+    step_name = models.CharField(max_length=200)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(default=timezone.now)
+    current = models.BooleanField(
+        default=True, help_text="False once the submission was returned or reopened."
+    )
+
+    class Meta:
+        ordering = ["submission", "approved_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission} step {self.step} by {self.approver}"

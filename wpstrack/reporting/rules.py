@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -66,10 +67,26 @@ def combinations(sets: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
     return ["|".join(parts) for parts in itertools.product(*keys)]
 
 
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def plain_number(value: Decimal | None) -> str:
+    """A stored figure as people write it: 20, not 20.0000."""
+    return "" if value is None else format(value.normalize(), "f")
+
+
+class AmbiguousComma(ValueError):
+    """'2,5' could be two and a half or twenty-five: we ask rather than guess."""
+
+
 def _decimal(raw: str) -> Decimal | None:
-    text = raw.strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
+    text = raw.strip().replace("\u00a0", "").replace(" ", "")
     if text == "":
         return None
+    if "," in text:
+        if not THOUSANDS.match(text):
+            raise AmbiguousComma(raw)
+        text = text.replace(",", "")
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -101,6 +118,17 @@ class MetricRules:
     def number(self, cell: Cell, combo: str, part: str) -> Decimal | None:
         try:
             value = _decimal(cell.raw.get(part, ""))
+        except AmbiguousComma:
+            self.error(
+                "ambiguous-comma",
+                _(
+                    "%(value)r: write decimals with a point (2.5) and thousands without a comma or as 1,234."
+                )
+                % {"value": cell.raw.get(part, "")},
+                combo,
+                part,
+            )
+            return None
         except ValueError:
             self.error(
                 "not-a-number",
@@ -135,7 +163,7 @@ class MetricRules:
         elif value < 0:
             self.error(
                 "negative-count",
-                _("A count cannot be negative (%(value)s).") % {"value": value},
+                _("A count cannot be negative (%(value)s): type 0 or more.") % {"value": value},
                 combo,
             )
         else:

@@ -18,9 +18,10 @@ from wpstrack.audit.services import record_event
 from wpstrack.frameworks.models import Element, Plan
 from wpstrack.lib.errors import Conflict, NotAllowed, ServiceError
 from wpstrack.lib.periods import Period, PeriodError
-from wpstrack.reporting import entry, notifications
+from wpstrack.reporting import approval, entry, notifications
 from wpstrack.reporting.models import (
     ActionUpdate,
+    Approval,
     Assignment,
     ReportingRound,
     RoundState,
@@ -386,56 +387,101 @@ def _change_state(
 def submit_submission(
     *, submission: Submission, actor: User, lock_version: int | None = None
 ) -> Submission:
-    """Send a complete, valid draft to the reviewers."""
+    """Send a complete, valid draft to the first level of the approval chain."""
     submission = _locked(submission, lock_version)
     if not access.can_edit_submission(actor, submission):
         raise NotAllowed("cannot-submit", _("Only the unit's focal points can submit its draft."))
     problems = entry.EntryPlan.for_submission(submission).completeness(submission)
     if problems:
         raise InvalidSubmission(problems)
+    submission.approvals.filter(current=True).update(current=False)
     _change_state(
         submission,
         SubmissionState.SUBMITTED,
         actor,
         submitted_at=timezone.now(),
         submitted_by=actor,
+        approval_step=0,
+        furthest_step=max(submission.furthest_step, 0),
     )
     transaction.on_commit(lambda: notifications.submitted(submission))
     return submission
+
+
+def _require_reviewer(submission: Submission, actor: User, verb: str) -> None:
+    if submission.reporting_round.state != RoundState.OPEN:
+        raise Conflict("round-not-open", _("The round is closed: its submissions are frozen."))
+    if submission.state != SubmissionState.SUBMITTED:
+        raise Conflict(
+            "not-submitted", _("Only a submitted report can be %(verb)s.") % {"verb": verb}
+        )
+    if submission.submitted_by_id == actor.pk:
+        raise NotAllowed("own-submission", _("You submitted this: someone else must decide on it."))
+    if not access.can_review_submission(actor, submission):
+        step = approval.current_step(submission)
+        raise NotAllowed(
+            "cannot-review",
+            _(
+                "This report now waits for: %(step)s. You are not a reviewer at "
+                "that level (or you already approved an earlier one)."
+            )
+            % {"step": step.name if step else "-"},
+        )
 
 
 @transaction.atomic
 def return_submission(*, submission: Submission, actor: User, comment: str) -> Submission:
     """Send a submission back to the focal point with a comment saying what to fix."""
     submission = _locked(submission, None)
-    if not access.can_review_submission(actor, submission):
-        raise NotAllowed(
-            "cannot-review", _("Only a reviewer of the unit (or a coordinator) can return it.")
-        )
     if not comment.strip():
         raise ServiceError(
             "comment-required",
             _("Say what needs fixing: a comment is required to return it."),
             field="comment",
         )
+    _require_reviewer(submission, actor, _("returned"))
     SubmissionComment.objects.create(submission=submission, author=actor, text=comment.strip())
-    _change_state(submission, SubmissionState.RETURNED, actor, reason=comment.strip())
+    submission.approvals.filter(current=True).update(current=False)
+    _change_state(
+        submission, SubmissionState.RETURNED, actor, reason=comment.strip(), approval_step=0
+    )
     transaction.on_commit(lambda: notifications.returned(submission, comment.strip()))
     return submission
 
 
 @transaction.atomic
 def approve_submission(*, submission: Submission, actor: User) -> Submission:
-    """Approve a submission; its figures are then locked. Nobody approves their own."""
+    """Approve at the current level of the chain; the last level's approval locks the figures."""
     submission = _locked(submission, None)
-    if not access.can_review_submission(actor, submission):
-        raise NotAllowed(
-            "cannot-review", _("Only a reviewer of the unit (or a coordinator) can approve it.")
+    _require_reviewer(submission, actor, _("approved"))
+    steps = approval.steps_for(submission)
+    step = steps[submission.approval_step]
+    Approval.objects.create(
+        submission=submission, step=submission.approval_step, step_name=step.name, approver=actor
+    )
+    if submission.approval_step + 1 < len(steps):
+        following = submission.approval_step + 1
+        record_event(
+            actor=actor,
+            action="submission.approve_step",
+            obj=submission,
+            unit=submission.unit,
+            changes={"approval_step": [submission.approval_step, following]},
+            reason=step.name,
         )
-    if submission.submitted_by_id == actor.pk:
-        raise NotAllowed("own-submission", _("You submitted this: someone else must approve it."))
+        submission.approval_step = following
+        submission.furthest_step = max(submission.furthest_step, following)
+        submission.lock_version += 1
+        submission.save(update_fields=["approval_step", "furthest_step", "lock_version"])
+        transaction.on_commit(lambda: notifications.submitted(submission))
+        return submission
     _change_state(
-        submission, SubmissionState.APPROVED, actor, approved_at=timezone.now(), approved_by=actor
+        submission,
+        SubmissionState.APPROVED,
+        actor,
+        reason=step.name,
+        approved_at=timezone.now(),
+        approved_by=actor,
     )
     transaction.on_commit(lambda: notifications.approved(submission))
     return submission
@@ -457,6 +503,7 @@ def reopen_submission(*, submission: Submission, actor: User, reason: str) -> Su
         raise Conflict("round-not-open", _("The round is closed: its submissions are frozen."))
     if not reason.strip():
         raise ServiceError("reason-required", _("Give the reason for reopening."), field="reason")
+    submission.approvals.filter(current=True).update(current=False)
     return _change_state(
         submission,
         SubmissionState.DRAFT,
@@ -464,6 +511,7 @@ def reopen_submission(*, submission: Submission, actor: User, reason: str) -> Su
         reason=reason.strip(),
         approved_at=None,
         approved_by=None,
+        approval_step=0,
     )
 
 

@@ -122,7 +122,7 @@ class ApiTestCase(PersonasTestCase):
         for persona, status in {
             "cora": 200,
             "fatima": 200,
-            "ravi": 200,
+            "ravi": 403,
             "vera": 403,
             "oscar": 403,
         }.items():

@@ -35,7 +35,7 @@ def test_it_rejects_a_count_that_is_not_a_whole_number():
 def test_it_rejects_a_negative_count():
     cells, errors = check_total("count", number="-2")
     assert pointers(errors) == [("negative-count", "M1", TOTAL, "number")]
-    assert errors[0].message == "A count cannot be negative (-2)."
+    assert errors[0].message == "A count cannot be negative (-2): type 0 or more."
     assert cells[TOTAL].number is None
 
 
@@ -268,3 +268,14 @@ def test_it_reports_every_bad_cell_of_a_metric_at_once():
         "field": "number",
         "blocking": True,
     }
+
+
+def test_it_asks_about_a_comma_that_could_be_a_decimal_point():
+    _cells, errors = rules.check_metric("M1", "count", SEX, {"sex=men": {"number": "2,5"}})
+    assert pointers(errors) == [("ambiguous-comma", "M1", "sex=men", "number")]
+    assert "write decimals with a point" in errors[0].message
+
+
+def test_it_reads_thousands_separators():
+    cells, errors = rules.check_metric("M1", "count", SEX, {"sex=men": {"number": "12,345"}})
+    assert errors == [] and cells["sex=men"].number == 12345

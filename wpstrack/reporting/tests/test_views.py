@@ -157,7 +157,7 @@ class RoundPagesTestCase(PersonasTestCase):
             "alice": 403,
             "cora": 200,
             "fatima": 200,
-            "ravi": 200,
+            "ravi": 403,
             "vera": 403,
             "oscar": 403,
         }
@@ -203,3 +203,16 @@ class RoundPagesTestCase(PersonasTestCase):
         self.assertContains(response, "already has a round for FY2025-Q3", status_code=400)
         self.client.force_login(self.w.fatima)
         assert self.client.get("/rounds/new").status_code == 403
+
+    def test_a_reviewer_sees_it_once_submitted_and_a_plan_can_open_drafts_to_them(self):
+        self.client.force_login(self.w.fatima)
+        self.client.post(self.url(), self.grid())
+        self.client.force_login(self.w.ravi)
+        assert self.client.get(self.url()).status_code == 403
+        Plan.objects.update(higher_levels_see_unapproved=True)
+        assert self.client.get(self.url()).status_code == 200
+        Plan.objects.update(higher_levels_see_unapproved=False)
+        self.client.force_login(self.w.fatima)
+        self.client.post(self.url(), {**self.grid(), "lock_version": "1", "action": "submit"})
+        self.client.force_login(self.w.ravi)
+        assert self.client.get(self.url()).status_code == 200
