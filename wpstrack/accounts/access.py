@@ -229,18 +229,14 @@ def can_view_submission(user: Any, submission: Any) -> bool:
 
 
 def _reviewer_reached(user: Any, submission: Any) -> bool:
-    from wpstrack.reporting.approval import steps_for
+    from wpstrack.reporting.approval import reviewer_steps, steps_for
 
     if (
         submission.reporting_round.plan.higher_levels_see_unapproved
         or submission.state == "approved"
     ):
         return True
-    mine = [
-        i
-        for i, step in enumerate(steps_for(submission))
-        if step.unit is not None and Role.REVIEWER in roles_on(user, step.unit)
-    ]
+    mine = reviewer_steps(user, steps_for(submission))
     return bool(mine) and submission.furthest_step >= min(mine)
 
 
@@ -258,7 +254,7 @@ def can_review_submission(user: Any, submission: Any) -> bool:
     """Whoever the current step of the approval chain names, while the round is open: that
     level's reviewers (or, at any step, the plan's coordinators). Nobody decides their own
     submission, and nobody approves two levels of the same one."""
-    from wpstrack.reporting.approval import current_step
+    from wpstrack.reporting.approval import current_step, reviewer_steps, steps_for
 
     step = current_step(submission)
     if step is None or submission.reporting_round.state != "open":
@@ -269,7 +265,7 @@ def can_review_submission(user: Any, submission: Any) -> bool:
         return False
     if can_edit_plan(user, submission.reporting_round.plan):
         return True
-    return step.unit is not None and Role.REVIEWER in roles_on(user, step.unit)
+    return submission.approval_step in reviewer_steps(user, steps_for(submission))
 
 
 def can_manage_round(user: Any, reporting_round: Any) -> bool:

@@ -37,6 +37,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "as_written": plan.period_as_written,
         },
         "fiscal_year_start_month": plan.fiscal_year_start_month,
+        "approval": {
+            "steps": plan.approval_steps,
+            "higher_levels_see_unapproved": plan.higher_levels_see_unapproved,
+        },
         "levels": [{"key": level.key, "name": level.name} for level in plan.levels.all()],
         "sections": [
             {

@@ -7,88 +7,31 @@ Nothing here touches the database except to look up the unit codes and tags that
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wpstrack.accounts.models import OrgUnit
+from wpstrack.accounts.models import OrgUnit, UnitKind
 from wpstrack.frameworks.models import Direction, DisaggregationSet, Frequency, MetricType, Tag
+from wpstrack.frameworks.planformat import (
+    CODE_RE,
+    ELEMENT_KEYS,
+    ELEMENT_SOURCE_KEYS,
+    FIGURE_KEYS,
+    FORMAT,
+    LEVEL_KEYS,
+    METRIC_KEYS,
+    OBLIGATION_KEYS,
+    PEOPLE_WORDS,
+    PERIOD_KEYS,
+    SECTION_KEYS,
+    SLUG_RE,
+    SOURCE_KEYS,
+    TOP_KEYS,
+)
 from wpstrack.lib.filereader import FieldReader, a_or_an
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
-
-FORMAT = "wpstrack-plan/1"
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
-PEOPLE_WORDS = re.compile(
-    r"\b(women|men|people|persons|individuals|employees|students|trainees|"
-    r"mentees|participants|peacekeepers|staff|personnel)\b",
-    re.I,
-)
-
-TOP_KEYS = {
-    "format",
-    "slug",
-    "title",
-    "short_title",
-    "owner_unit",
-    "source",
-    "period",
-    "fiscal_year_start_month",
-    "levels",
-    "sections",
-    "obligations",
-    "elements",
-}
-SOURCE_KEYS = {"file", "title", "publisher", "date", "note"}
-PERIOD_KEYS = {"start", "end", "as_written"}
-LEVEL_KEYS = {"key", "name"}
-ELEMENT_KEYS = {
-    "code",
-    "level",
-    "title",
-    "text",
-    "responsible_as_written",
-    "units",
-    "outcomes",
-    "tags",
-    "needs_indicators",
-    "source",
-    "note",
-    "metrics",
-    "children",
-}
-ELEMENT_SOURCE_KEYS = {"section", "page", "note"}
-METRIC_KEYS = {
-    "code",
-    "text",
-    "type",
-    "unit",
-    "direction",
-    "compare_previous",
-    "disaggregation",
-    "frequency",
-    "sensitive",
-    "source_text",
-    "appendix_text",
-    "note",
-    "baselines",
-    "targets",
-}
-FIGURE_KEYS = {"value", "period", "as_written", "note"}
-SECTION_KEYS = {"code", "title", "text", "source", "note"}
-OBLIGATION_KEYS = {
-    "code",
-    "title",
-    "text",
-    "cadence",
-    "due",
-    "years",
-    "units",
-    "responsible_as_written",
-    "source",
-    "note",
-}
+from wpstrack.reporting.approval import valid_step
 
 
 @dataclass
@@ -113,6 +56,7 @@ class _Reader(FieldReader):
         self.units = units
         self.tags = tags
         self.disaggregations: set[str] = {"sex", "age"}
+        self.unit_kinds: set[str] = set()
         self.levels: list[str] = []
         self.codes: dict[str, dict[str, int]] = {
             "element": {},
@@ -230,6 +174,7 @@ class _Reader(FieldReader):
             "source": self.source(top),
             "period": self.period(top),
             "fiscal_year_start_month": month,
+            "approval": self.approval(top),
             "levels": self.read_levels(top),
         }
         document["sections"] = [
@@ -274,6 +219,35 @@ class _Reader(FieldReader):
         }
         result["date"] = None if source.get("date") is None else str(source.get("date"))
         self.date(source, "date", partial=True)
+        return result
+
+    def approval(self, top: LineDict) -> dict[str, Any]:
+        """Who approves a unit's submission, level by level (see reporting/approval.py)."""
+        result: dict[str, Any] = {"steps": [], "higher_levels_see_unapproved": False}
+        if top.get("approval") is None:
+            return result
+        approval = self.mapping(
+            top["approval"], top.line_of("approval"), "approval", "the approval chain"
+        )
+        if approval is None:
+            return result
+        self.known(approval, {"steps", "higher_levels_see_unapproved"}, "approval")
+        for step in self.items(approval, "steps", "the approval chain"):
+            if not isinstance(step, str) or not valid_step(step, self.unit_kinds):
+                self.problem(
+                    approval.line_of("steps"),
+                    "steps",
+                    f"{step!r} is not an approval step",
+                    "use unit, coordinator, or ancestor:<unit kind> (one of: "
+                    + ", ".join(sorted(self.unit_kinds))
+                    + ")",
+                    "bad-approval-step",
+                )
+                continue
+            result["steps"].append(step)
+        result["higher_levels_see_unapproved"] = self.flag(
+            approval, "higher_levels_see_unapproved", "the approval chain"
+        )
         return result
 
     def period(self, top: LineDict) -> dict[str, Any]:
@@ -570,6 +544,7 @@ def read_plan_file(path: Path) -> PlanFileReport:
     tags = {f"{set_key}:{key}" for set_key, key in Tag.objects.values_list("tag_set__key", "key")}
     reader = _Reader(path.name, units, tags)
     # Sex and age are always available, as the product promises, even before the sets load.
+    reader.unit_kinds = set(UnitKind.objects.values_list("key", flat=True))
     reader.disaggregations = {
         "sex",
         "age",

@@ -24,6 +24,7 @@ from wpstrack.frameworks.models import (
     Tag,
     TagSet,
 )
+from wpstrack.frameworks.planformat import METRIC_DEFINITION_FIELDS
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
 
 ELEMENT_FIELDS = (
@@ -39,21 +40,7 @@ ELEMENT_FIELDS = (
     "source",
     "note",
 )
-DEFINITION_FIELDS = (
-    "text",
-    "type",
-    "unit",
-    "direction",
-    "compare_previous",
-    "disaggregation",
-    "frequency",
-    "sensitive",
-    "source_text",
-    "appendix_text",
-    "note",
-    "baselines",
-    "targets",
-)
+DEFINITION_FIELDS = METRIC_DEFINITION_FIELDS
 
 
 def _label(actor: User | None, actor_label: str | None) -> str:
@@ -360,6 +347,8 @@ def load_plan_document(
     )
     plan.period_as_written = document["period"]["as_written"]
     plan.fiscal_year_start_month = document["fiscal_year_start_month"]
+    plan.approval_steps = document["approval"]["steps"]
+    plan.higher_levels_see_unapproved = document["approval"]["higher_levels_see_unapproved"]
     plan.save()
     number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = PlanVersion.objects.create(
@@ -406,4 +395,6 @@ def _plan_state(plan: Plan) -> dict[str, Any]:
         "period_end": plan.period_end,
         "period_as_written": plan.period_as_written,
         "fiscal_year_start_month": plan.fiscal_year_start_month,
+        "approval_steps": plan.approval_steps,
+        "higher_levels_see_unapproved": plan.higher_levels_see_unapproved,
     }

@@ -63,3 +63,26 @@ def current_step(submission: Any) -> Step | None:
     if submission.state != "submitted" or submission.approval_step >= len(steps):
         return None
     return steps[submission.approval_step]
+
+
+def reviewer_steps(user: Any, steps: list[Step]) -> list[int]:
+    """The steps at which ``user`` reviews: a reviewer role on a step's unit, or on a unit above it
+    that is still below the next step's unit (so an ICE reviewer decides at the ICE step, not at
+    ERO's). Above the last reviewing step, any reviewer role counts for it."""
+    from wpstrack.accounts import access
+    from wpstrack.accounts.models import Role
+
+    units = [m.unit for m in access.memberships(user) if m.role == Role.REVIEWER]
+    reviewing = [i for i, step in enumerate(steps) if step.unit is not None]
+    found = []
+    for position, index in enumerate(reviewing):
+        unit = steps[index].unit
+        assert unit is not None
+        upper = steps[reviewing[position + 1]].unit if position + 1 < len(reviewing) else None
+        for held in units:
+            covers = unit.path.startswith(held.path)
+            belongs_higher = upper is not None and upper.path.startswith(held.path)
+            if covers and not belongs_higher:
+                found.append(index)
+                break
+    return found

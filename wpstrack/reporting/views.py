@@ -21,7 +21,7 @@ from wpstrack.audit.models import AuditEvent
 from wpstrack.frameworks.models import Plan
 from wpstrack.lib.errors import ServiceError
 from wpstrack.lib.pages import error_page, invalid_form, refused_form, render_page, wants_json
-from wpstrack.reporting import services
+from wpstrack.reporting import approval, services
 from wpstrack.reporting.entry import EntryPlan
 from wpstrack.reporting.models import ActionStatus, ReportingRound, Submission, SubmissionState
 from wpstrack.reporting.rules import CellError
@@ -313,6 +313,22 @@ def submission_data(
         },
         "metrics": _grid(plan, values, errors),
         "actions": _actions(plan, actions, errors),
+        "approval": {
+            "steps": [
+                {"name": step.name, "unit": step.unit.code if step.unit else None}
+                for step in approval.steps_for(submission)
+            ],
+            "current_step": submission.approval_step if submission.state == "submitted" else None,
+            "approvals": [
+                {
+                    "step": a.step,
+                    "name": a.step_name,
+                    "by": a.approver.email,
+                    "at": a.approved_at.isoformat(),
+                }
+                for a in submission.approvals.filter(current=True).select_related("approver")
+            ],
+        },
         "errors": [e.as_dict() for e in errors],
         # Checks on what is stored, for the focal point and the reviewer alike.
         "checks": [e.as_dict() for e in plan.completeness(submission) if e.code == "large-change"],
@@ -399,13 +415,13 @@ def _workflow(
 
 @require_POST
 def submission_approve(request: HttpRequest, round_id: int, code: str) -> HttpResponse:
-    return _workflow(
-        request,
-        round_id,
-        code,
-        lambda s: services.approve_submission(submission=s, actor=access.actor(request)),
-        _("Approved."),
-    )
+    def approve(submission: Submission) -> None:
+        approved = services.approve_submission(submission=submission, actor=access.actor(request))
+        step = approval.current_step(approved)
+        if step is not None:
+            messages.info(request, _("It now goes to: %(step)s.") % {"step": step.name})
+
+    return _workflow(request, round_id, code, approve, _("Approved."))
 
 
 @require_POST

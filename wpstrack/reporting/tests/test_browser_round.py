@@ -99,11 +99,16 @@ def test_a_whole_round_from_opening_to_approval(page, live_server, check_accessi
     page.goto(f"{round_url.rstrip('/')}/units/DHS-CBP")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_load_state()
-    assert "Approved." in page.content()
+    assert "It now goes to: Plan coordinator acceptance." in page.content()
     sign_out(page)
 
-    # The coordinator sees the approved figures, and CBP is off the late list.
+    # The coordinator accepts it, sees the approved figures, and CBP is off the late list.
     sign_in(page, live_server, "cora@example.org")
+    page.goto(f"{round_url.rstrip('/')}/units/DHS-CBP")
+    check_accessibility(page)
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_load_state()
+    assert "Approved." in page.content()
     page.goto(round_url)
     check_accessibility(page)
     assert "DHS-CBP" not in page.locator("h2:text-is('Units not yet submitted') + ul").inner_text()

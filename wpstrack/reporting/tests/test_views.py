@@ -52,6 +52,7 @@ DOCUMENT = {
     "source": {"file": "tiny.txt", "title": "Tiny", "publisher": "", "note": "", "date": None},
     "period": {"start": None, "end": None, "as_written": ""},
     "fiscal_year_start_month": 10,
+    "approval": {"steps": [], "higher_levels_see_unapproved": False},
     "levels": [{"key": "action", "name": "Action"}],
     "sections": [],
     "obligations": [],
