@@ -158,6 +158,9 @@ LOGIN_URL = "login"
 # Reporting: a value that moves more than this share from the previous period needs a comment.
 LARGE_CHANGE_SHARE = env_int("LARGE_CHANGE_PERCENT", 50, minimum=1) / 100
 REMINDER_DAYS = env_int("REMINDER_DAYS", 7, minimum=1)
+OUTLIER_METHOD = env_choice(
+    "OUTLIER_METHOD", "modified-z", {"modified-z": "modified-z", "z": "z", "min-max": "min-max"}
+)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 72, minimum=1) * 3600

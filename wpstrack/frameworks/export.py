@@ -68,6 +68,17 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for o in plan.obligations.prefetch_related("units")
         ],
         "elements": tree(None),
+        "rules": [
+            {
+                "code": r.code,
+                "when_missing": r.when_missing,
+                "left": r.left,
+                "right": r.right,
+                "operator": r.operator,
+                "message": r.message,
+            }
+            for r in plan.rules.all()
+        ],
     }
 
 
@@ -111,6 +122,7 @@ def _metric(metric: Any) -> dict[str, Any]:
         "note": d.note,
         "baselines": d.baselines,
         "targets": d.targets,
+        "plausible": d.plausible,
     }
 
 

@@ -227,6 +227,9 @@ class MetricDefinition(models.Model):
     note = models.TextField(blank=True)
     baselines = models.JSONField(default=list, blank=True)
     targets = models.JSONField(default=list, blank=True)
+    plausible = models.JSONField(
+        default=dict, blank=True, help_text="{'min': n, 'max': n}: outside it, a comment"
+    )
 
     class Meta:
         ordering = ["metric", "id"]
@@ -312,3 +315,39 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RuleOperator(models.TextChoices):
+    LE = "<=", "<="
+    LT = "<", "<"
+    GE = ">=", ">="
+    GT = ">", ">"
+    EQ = "==", "=="
+
+
+class ValidationRule(models.Model):
+    """A check across metrics, kept in the plan file: e.g. women trained <= women employed.
+
+    Each side is a sum of terms: a metric code, optionally with a combination in brackets
+    (``2.1-A2-M1[sex=women]``; no brackets means the total), or a number.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rules")
+    code = models.CharField(max_length=60)
+    position = models.PositiveIntegerField(default=0)
+    left = models.CharField(max_length=500)
+    operator = models.CharField(max_length=2, choices=RuleOperator.choices)
+    right = models.CharField(max_length=500)
+    when_missing = models.CharField(
+        max_length=10, choices=[("skip", _("Skip the rule")), ("fail", _("Fail"))], default="skip"
+    )
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="unique_rule_code_in_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.left} {self.operator} {self.right}"

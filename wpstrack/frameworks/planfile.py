@@ -24,9 +24,11 @@ from wpstrack.frameworks.planformat import (
     OBLIGATION_KEYS,
     PEOPLE_WORDS,
     PERIOD_KEYS,
+    RULE_KEYS,
     SECTION_KEYS,
     SLUG_RE,
     SOURCE_KEYS,
+    TERM_RE,
     TOP_KEYS,
 )
 from wpstrack.lib.filereader import FieldReader, a_or_an
@@ -63,6 +65,7 @@ class _Reader(FieldReader):
             "metric": {},
             "section": {},
             "obligation": {},
+            "rule": {},
         }
 
     def unique(self, kind: str, code: str, line: int) -> None:
@@ -175,6 +178,7 @@ class _Reader(FieldReader):
             "period": self.period(top),
             "fiscal_year_start_month": month,
             "approval": self.approval(top),
+            "rules": [],
             "levels": self.read_levels(top),
         }
         document["sections"] = [
@@ -195,6 +199,7 @@ class _Reader(FieldReader):
         document["elements"] = [
             self.element(e, None) for e in self.records(top, "elements", "the plan", "an element")
         ]
+        document["rules"] = [self.rule(r) for r in self.records(top, "rules", "the plan", "a rule")]
         return document
 
     def source(self, top: LineDict) -> dict[str, Any]:
@@ -219,6 +224,48 @@ class _Reader(FieldReader):
         }
         result["date"] = None if source.get("date") is None else str(source.get("date"))
         self.date(source, "date", partial=True)
+        return result
+
+    def rule(self, rule: LineDict) -> dict[str, Any]:
+        """A check across metrics; each side is a sum of metric codes (with [combination]) or numbers."""
+        self.known(rule, RULE_KEYS, "a rule")
+        code = self.code(rule, "rule")
+        where = f"rule {code or '?'}"
+        result: dict[str, Any] = {"code": code, "when_missing": rule.get("when_missing", "skip")}
+        for side in ("left", "right"):
+            text = self.text(rule, side, where, required=True)
+            for term in (t.strip() for t in text.split("+")):
+                match = TERM_RE.match(term)
+                if not match or (
+                    match.group("metric") and match.group("metric") not in self.codes["metric"]
+                ):
+                    self.problem(
+                        rule.line_of(side),
+                        side,
+                        f"{where}: {term!r} is not a metric of this plan or a number",
+                        "write metric codes (with [sex=women] for one part) joined by +",
+                        "bad-rule-term",
+                    )
+            result[side] = text
+        operator = rule.get("operator")
+        if operator not in ("<=", "<", ">=", ">", "=="):
+            self.problem(
+                rule.line_of("operator"),
+                "operator",
+                f"{where}: {operator!r} is not an operator",
+                "use one of: <=, <, >=, >, ==",
+                "bad-operator",
+            )
+        if result["when_missing"] not in ("skip", "fail"):
+            self.problem(
+                rule.line_of("when_missing"),
+                "when_missing",
+                f"{where}: use skip or fail",
+                "skip: the rule waits until both sides are reported; fail: a missing side fails it",
+                "bad-when-missing",
+            )
+        result["operator"] = operator
+        result["message"] = self.text(rule, "message", where, required=True)
         return result
 
     def approval(self, top: LineDict) -> dict[str, Any]:
@@ -452,7 +499,41 @@ class _Reader(FieldReader):
             "note": self.text(metric, "note", where),
             "baselines": self.figures(metric, "baselines", where),
             "targets": self.figures(metric, "targets", where),
+            "plausible": self.plausible(metric, where),
         }
+
+    def plausible(self, metric: LineDict, where: str) -> dict[str, Any]:
+        """Bounds outside which a value needs a comment: ``plausible: {min: 0, max: 5000}``."""
+        if metric.get("plausible") is None:
+            return {}
+        bounds = self.mapping(metric["plausible"], metric.line_of("plausible"), "plausible", where)
+        if bounds is None:
+            return {}
+        self.known(bounds, {"min", "max"}, f"{where}'s plausible range")
+        result = {}
+        for key in ("min", "max"):
+            value = bounds.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.problem(
+                    bounds.line_of(key),
+                    key,
+                    f"{where}: plausible {key} {value!r} is not a number",
+                    "write a number, e.g. 0 or 5000",
+                    "not-a-number",
+                )
+                continue
+            result[key] = value
+        if "min" in result and "max" in result and result["min"] > result["max"]:
+            self.problem(
+                bounds.line_of("max"),
+                "max",
+                f"{where}: plausible max is below min",
+                "swap the two figures",
+                "bad-plausible-range",
+            )
+        return result
 
     def figures(self, metric: LineDict, key: str, where: str) -> list[dict[str, Any]]:
         figures = []

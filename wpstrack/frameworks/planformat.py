@@ -21,6 +21,7 @@ TOP_KEYS = {
     "period",
     "fiscal_year_start_month",
     "approval",
+    "rules",
     "levels",
     "sections",
     "obligations",
@@ -60,6 +61,7 @@ METRIC_DEFINITION_FIELDS = (
     "note",
     "baselines",
     "targets",
+    "plausible",
 )
 METRIC_KEYS = {"code", *METRIC_DEFINITION_FIELDS}
 FIGURE_KEYS = {"value", "period", "as_written", "note"}
@@ -76,3 +78,7 @@ OBLIGATION_KEYS = {
     "source",
     "note",
 }
+RULE_KEYS = {"code", "left", "operator", "right", "when_missing", "message"}
+TERM_RE = re.compile(
+    r"^(?:(?P<number>-?\d+(?:\.\d+)?)|(?P<metric>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[(?P<combo>[^\]]*)\])?)$"
+)

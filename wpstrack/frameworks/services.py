@@ -23,6 +23,7 @@ from wpstrack.frameworks.models import (
     Section,
     Tag,
     TagSet,
+    ValidationRule,
 )
 from wpstrack.frameworks.planformat import METRIC_DEFINITION_FIELDS
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
@@ -294,6 +295,21 @@ class _PlanWriter:
             codes.append(obligation.code)
         self.plan.obligations.exclude(code__in=codes).delete()
 
+    def write_rules(self, rules: list[dict[str, Any]]) -> None:
+        """Rules have no history of their own: the plan version keeps them."""
+        self.plan.rules.all().delete()
+        ValidationRule.objects.bulk_create(
+            ValidationRule(
+                plan=self.plan,
+                position=i,
+                **{
+                    k: r[k]
+                    for k in ("code", "left", "operator", "right", "when_missing", "message")
+                },
+            )
+            for i, r in enumerate(rules)
+        )
+
     def write_sections(self, sections: list[dict[str, Any]]) -> None:
         codes = []
         for position, item in enumerate(sections):
@@ -366,6 +382,7 @@ def load_plan_document(
     writer.retire_missing()
     writer.write_obligations(document["obligations"])
     writer.write_sections(document["sections"])
+    writer.write_rules(document["rules"])
     plan_changes = diff(before, _plan_state(plan))
     if plan_changes and not first:
         writer.changes.insert(0, "plan.update: " + ", ".join(sorted(plan_changes)))

@@ -11,9 +11,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from wpstrack.frameworks.models import Category, Element, Metric, MetricDefinition
+from wpstrack.frameworks.models import Category, Element, Metric, MetricDefinition, ValidationRule
 from wpstrack.lib.periods import Period
-from wpstrack.reporting import rules
+from wpstrack.reporting import checks, rules
 from wpstrack.reporting.models import ActionStatus, Submission, SubmissionState, Value
 from wpstrack.reporting.rules import TOTAL, Cell, CellError, plain_number
 
@@ -28,6 +28,9 @@ class MetricEntry:
     combos: list[str]
     labels: dict[str, str]  # combination key -> "Women, 18-24"
     previous: dict[str, Decimal | None] = field(default_factory=dict)
+    history: dict[str, list[Decimal]] = field(
+        default_factory=dict
+    )  # approved figures, oldest first
 
     @property
     def code(self) -> str:
@@ -39,6 +42,7 @@ class EntryPlan:
     submission: Submission
     metrics: list[MetricEntry]
     actions: list[Element]
+    rules: list[ValidationRule] = field(default_factory=list)
 
     @classmethod
     def for_submission(cls, submission: Submission) -> EntryPlan:
@@ -62,7 +66,12 @@ class EntryPlan:
             metrics.append(
                 MetricEntry(assignment.metric, definition, assignment.element, combos, labels)
             )
-        plan = cls(submission, metrics, actions)
+        plan = cls(
+            submission,
+            metrics,
+            actions,
+            list(ValidationRule.objects.filter(plan=submission.reporting_round.plan)),
+        )
         plan.load_previous()
         return plan
 
@@ -84,6 +93,15 @@ class EntryPlan:
                 metric=item.metric,
             )
             item.previous = {row.combination: row.number for row in rows}
+            earlier = Value.objects.filter(
+                submission__unit=self.submission.unit,
+                submission__state=SubmissionState.APPROVED,
+                submission__reporting_round__period_start__lt=reporting_round.period_start,
+                metric=item.metric,
+            ).order_by("submission__reporting_round__period_start")
+            for row in earlier:
+                if row.number is not None:
+                    item.history.setdefault(row.combination, []).append(row.number)
 
     def check(
         self, values: Mapping[str, Mapping[str, dict[str, str]]]
@@ -108,8 +126,44 @@ class EntryPlan:
             )
             cleaned[item.code] = cells
             errors += found
-            errors += self._change_warnings(item, cells)
+            errors += [w for w in self._warnings(item, cells) if not _commented(cells)]
+        errors += checks.rule_failures(
+            self.rules, self._figures(cleaned), self.owned, blocking=False
+        )
         return cleaned, errors
+
+    @property
+    def owned(self) -> set[str]:
+        return {item.code for item in self.metrics}
+
+    def _figures(
+        self, cleaned: Mapping[str, Mapping[str, Cell]]
+    ) -> dict[tuple[str, str], Decimal | None]:
+        """Every figure of the submission (typed now, else stored), with derived totals."""
+        stored: dict[str, dict[str, Cell]] = {}
+        for row in self.submission.values.all():
+            stored.setdefault(row.metric.code, {})[row.combination] = Cell(number=row.number)
+        figures: dict[tuple[str, str], Decimal | None] = {}
+        for item in self.metrics:
+            cells = cleaned.get(item.code) or stored.get(item.code, {})
+            for combo, cell in cells.items():
+                figures[(item.code, combo)] = cell.number
+            if item.combos != [TOTAL] and len(cells) == len(item.combos):
+                figures[(item.code, TOTAL)] = rules.derived_total(dict(cells), item.definition.type)
+        return figures
+
+    def _warnings(self, item: MetricEntry, cells: dict[str, Cell]) -> list[CellError]:
+        """What needs a comment to be kept: big moves, implausible values, outliers."""
+        found = self._change_warnings(item, cells)
+        bounds = item.definition.plausible or {}
+        for combo, cell in cells.items():
+            for warning in (
+                checks.plausible(item.code, combo, cell.number, bounds),
+                checks.outlier(item.code, combo, cell.number, item.history.get(combo, [])),
+            ):
+                if warning is not None:
+                    found.append(warning)
+        return found
 
     def _change_warnings(self, item: MetricEntry, cells: dict[str, Cell]) -> list[CellError]:
         threshold = Decimal(str(settings.LARGE_CHANGE_SHARE))
@@ -120,30 +174,25 @@ class EntryPlan:
             previous = sum(parts, Decimal(0)) if parts else None
         if not rules.large_change(current, previous, threshold):
             return []
-        commented = any(cell.comment for cell in cells.values())
         share = int(threshold * 100)
-        return (
-            [
-                CellError(
-                    "large-change",
-                    _(
-                        "This moved more than %(share)s%% from %(previous)s to %(current)s: "
-                        "say why in the comment."
-                    )
-                    % {
-                        "share": share,
-                        "previous": plain_number(previous),
-                        "current": plain_number(current),
-                    },
-                    item.code,
-                    item.combos[0],
-                    "comment",
-                    blocking=False,
+        return [
+            CellError(
+                "large-change",
+                _(
+                    "This moved more than %(share)s%% from %(previous)s to %(current)s: "
+                    "say why in the comment."
                 )
-            ]
-            if not commented
-            else []
-        )
+                % {
+                    "share": share,
+                    "previous": plain_number(previous),
+                    "current": plain_number(current),
+                },
+                item.code,
+                item.combos[0],
+                "comment",
+                blocking=False,
+            )
+        ]
 
     def check_actions(
         self, actions: Mapping[str, dict[str, Any]]
@@ -192,11 +241,12 @@ class EntryPlan:
                 for c in item.combos
                 if (item.metric.pk, c) in stored
             }
-            if len(cells) == len(item.combos):
+            if len(cells) == len(item.combos) and not _commented(cells):
                 problems += [
                     CellError(e.code, e.message, e.metric, e.combination, e.part)
-                    for e in self._change_warnings(item, cells)
+                    for e in self._warnings(item, cells)
                 ]
+        problems += checks.rule_failures(self.rules, self._figures({}), self.owned, blocking=True)
         updates = {u.element_id: u for u in submission.action_updates.all()}
         for element in self.actions:
             update = updates.get(element.pk)
@@ -210,6 +260,10 @@ class EntryPlan:
                     )
                 )
         return problems
+
+
+def _commented(cells: Mapping[str, Cell]) -> bool:
+    return any(cell.comment for cell in cells.values())
 
 
 def _blank(row: Value, metric_type: str) -> bool:

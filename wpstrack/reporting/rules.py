@@ -60,7 +60,9 @@ class Cell:
 
 
 def combinations(sets: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
-    """Every combination key of the given (set key, category keys) pairs, in declared order."""
+    """Every combination key of the given (set key, category keys) pairs, in declared order.
+    A set with no categories (not loaded) is left out rather than making no cells at all."""
+    sets = [(key, categories) for key, categories in sets if categories]
     if not sets:
         return [TOTAL]
     keys = [[f"{set_key}={category}" for category in categories] for set_key, categories in sets]

@@ -15,6 +15,7 @@ DOCUMENT = {
     "period": {"start": None, "end": None, "as_written": ""},
     "fiscal_year_start_month": 10,
     "approval": {"steps": [], "higher_levels_see_unapproved": False},
+    "rules": [],
     "levels": [{"key": "goal", "name": "Goal"}],
     "sections": [],
     "obligations": [],
@@ -48,6 +49,7 @@ DOCUMENT = {
                     "note": "",
                     "baselines": [],
                     "targets": [],
+                    "plausible": {},
                 }
             ],
         }

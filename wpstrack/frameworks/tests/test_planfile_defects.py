@@ -519,3 +519,43 @@ def test_an_empty_file_is_reported_as_empty():
             "(write the plan, starting with format: wpstrack-plan/1)",
         )
     ]
+
+
+def test_it_reports_an_approval_step_that_names_no_unit_kind():
+    assert problems("bad-approval-step.yaml") == [
+        (
+            "bad-approval-step",
+            "bad-approval-step.yaml:15: steps: 'ancestor:planet' is not an approval step "
+            "(use unit, coordinator, or ancestor:<unit kind> (one of: office))",
+        )
+    ]
+
+
+def test_it_reports_a_rule_that_names_a_metric_the_plan_does_not_have():
+    assert problems("bad-rule-term.yaml") == [
+        (
+            "bad-rule-term",
+            "bad-rule-term.yaml:41: right: rule R1: 'G1-A1-M9' is not a metric of this plan or a "
+            "number (write metric codes (with [sex=women] for one part) joined by +)",
+        )
+    ]
+
+
+def test_it_reports_a_rule_with_an_unknown_operator():
+    assert problems("bad-rule-operator.yaml") == [
+        (
+            "bad-operator",
+            "bad-rule-operator.yaml:40: operator: rule R1: '=<' is not an operator "
+            "(use one of: <=, <, >=, >, ==)",
+        )
+    ]
+
+
+def test_it_reports_a_plausible_range_upside_down():
+    assert problems("bad-plausible-range.yaml") == [
+        (
+            "bad-plausible-range",
+            "bad-plausible-range.yaml:35: max: metric G1-A1-M1: plausible max is below min "
+            "(swap the two figures)",
+        )
+    ]

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from wpstrack.accounts.models import Membership, Role, User
-from wpstrack.frameworks.models import Plan
+from wpstrack.frameworks.models import Category, DisaggregationSet, Plan
 from wpstrack.frameworks.services import load_plan_document
 from wpstrack.lib.errors import NotAllowed
 from wpstrack.reporting import services
@@ -22,6 +22,9 @@ class ApprovalChainTestCase(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
+        sex = DisaggregationSet.objects.create(key="sex", name="Sex")
+        for position, key in enumerate(["women", "men", "other"]):
+            Category.objects.create(disaggregation_set=sex, key=key, label=key.title(), position=position)
         load_plan_document(
             {**DOCUMENT, "approval": CHAIN}, file_name="tiny.yaml", sha256="0" * 64, actor=None
         )

@@ -45,6 +45,7 @@ def metric(code, metric_type, disaggregation):
         "note": "",
         "baselines": [],
         "targets": [],
+        "plausible": {},
     }
 
 
@@ -76,6 +77,7 @@ DOCUMENT = {
     "period": {"start": None, "end": None, "as_written": ""},
     "fiscal_year_start_month": 10,
     "approval": {"steps": [], "higher_levels_see_unapproved": False},
+    "rules": [],
     "levels": [{"key": "action", "name": "Action"}],
     "sections": [],
     "obligations": [],

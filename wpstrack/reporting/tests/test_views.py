@@ -22,6 +22,7 @@ METRIC = {
     "note": "",
     "baselines": [],
     "targets": [],
+    "plausible": {},
 }
 
 
@@ -53,6 +54,7 @@ DOCUMENT = {
     "period": {"start": None, "end": None, "as_written": ""},
     "fiscal_year_start_month": 10,
     "approval": {"steps": [], "higher_levels_see_unapproved": False},
+    "rules": [],
     "levels": [{"key": "action", "name": "Action"}],
     "sections": [],
     "obligations": [],
