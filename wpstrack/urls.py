@@ -93,6 +93,12 @@ page_patterns = [
     ),
     *twin("crosswalk", plan_views.crosswalk, "crosswalk"),
     *twin("tag-sets", plan_edit_views.tag_sets, "tag-sets"),
+    *twin("plans/<planslug:slug>/rules", plan_edit_views.plan_rules, "plan-rules"),
+    path(
+        "plans/<planslug:slug>/rules/<elementcode:code>/remove",
+        plan_edit_views.plan_rule_remove,
+        name="plan-rule-remove",
+    ),
     *twin(
         "plans/<planslug:slug>/elements/<elementcode:code>/edit",
         plan_edit_views.element_edit,

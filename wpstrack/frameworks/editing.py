@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ EDITABLE_METRIC_FIELDS = {
     "frequency",
     "sensitive",
     "note",
+    "baselines",
+    "targets",
 }
 
 
@@ -71,17 +74,17 @@ def _validate(plan: Plan, document: dict[str, Any]) -> None:
         )
 
 
-def _apply(
+def _edit(
     plan: Plan,
-    kind: str,
-    code: str,
-    changes: dict[str, Any],
-    allowed: set[str],
+    mutate: Callable[[dict[str, Any]], None],
     *,
+    action: str,
     actor: User,
     reason: str,
     base_version: int | None,
 ) -> PlanVersion | None:
+    """Apply ``mutate`` to the plan's document, check it with the plan-file rules and load it as
+    a new version: the one path for every edit made in the pages."""
     if not access.can_edit_plan(actor, plan):
         raise NotAllowed("not-plan-coordinator", _("Only the plan's coordinators can edit it."))
     if (
@@ -97,19 +100,8 @@ def _apply(
             )
             % {"now": plan.current_version.number, "then": base_version},
         )
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ServiceError(
-            "not-editable",
-            _("These fields cannot be edited here: %(f)s") % {"f": ", ".join(sorted(unknown))},
-        )
     document = plan_document(plan)
-    node = _find(document["elements"], code, kind)
-    if node is None:
-        raise ServiceError(
-            "unknown-code", _("No %(kind)s %(code)s in this plan.") % {"kind": kind, "code": code}
-        )
-    node.update(changes)
+    mutate(document)
     _validate(plan, document)
     text = json.dumps(document, sort_keys=True, ensure_ascii=False)
     _plan, version = services.load_plan_document(
@@ -121,13 +113,83 @@ def _apply(
     if version is not None and reason:
         record_event(
             actor=actor,
-            action=f"{kind}.edit",
+            action=action,
             obj=plan,
             unit=plan.owner_unit,
             changes={"version": [version.number - 1, version.number]},
             reason=reason,
         )
     return version
+
+
+def _apply(
+    plan: Plan,
+    kind: str,
+    code: str,
+    changes: dict[str, Any],
+    allowed: set[str],
+    *,
+    actor: User,
+    reason: str,
+    base_version: int | None,
+) -> PlanVersion | None:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ServiceError(
+            "not-editable",
+            _("These fields cannot be edited here: %(f)s") % {"f": ", ".join(sorted(unknown))},
+        )
+
+    def update(document: dict[str, Any]) -> None:
+        node = _find(document["elements"], code, kind)
+        if node is None:
+            raise ServiceError(
+                "unknown-code",
+                _("No %(kind)s %(code)s in this plan.") % {"kind": kind, "code": code},
+            )
+        node.update(changes)
+
+    return _edit(
+        plan, update, action=f"{kind}.edit", actor=actor, reason=reason, base_version=base_version
+    )
+
+
+@transaction.atomic
+def add_rule(
+    *, plan: Plan, rule: dict[str, Any], actor: User, base_version: int | None = None
+) -> PlanVersion | None:
+    """Add a cross-metric rule (checked like a plan file's rule, so bad terms are refused)."""
+
+    def append(document: dict[str, Any]) -> None:
+        if any(r["code"] == rule["code"] for r in document["rules"]):
+            raise Conflict(
+                "duplicate-rule",
+                _("There is already a rule %(code)s.") % {"code": rule["code"]},
+                field="code",
+            )
+        document["rules"].append(rule)
+
+    return _edit(
+        plan,
+        append,
+        action="rule.add",
+        actor=actor,
+        reason=rule.get("message", ""),
+        base_version=base_version,
+    )
+
+
+@transaction.atomic
+def remove_rule(*, plan: Plan, code: str, actor: User, reason: str) -> PlanVersion | None:
+    def drop(document: dict[str, Any]) -> None:
+        kept = [r for r in document["rules"] if r["code"] != code]
+        if len(kept) == len(document["rules"]):
+            raise ServiceError("unknown-code", _("No rule %(code)s in this plan.") % {"code": code})
+        document["rules"] = kept
+
+    return _edit(
+        plan, drop, action="rule.remove", actor=actor, reason=reason or code, base_version=None
+    )
 
 
 @transaction.atomic

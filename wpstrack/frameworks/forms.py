@@ -58,6 +58,58 @@ class ElementForm(forms.Form):
         }
 
 
+def figures_text(figures: list[dict[str, Any]]) -> str:
+    """Baselines or targets as lines of ``period: value | as written | note`` for editing."""
+    lines = []
+    for figure in figures:
+        parts = [
+            f"{figure.get('period') or ''}: {figure['value']}",
+            figure.get("as_written", ""),
+            figure.get("note", ""),
+        ]
+        while parts and not parts[-1]:
+            parts.pop()
+        lines.append(" | ".join(parts))
+    return "\n".join(lines)
+
+
+class FiguresField(forms.CharField):
+    """Lines of ``period: value | as written``; each becomes a baseline or target."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        kwargs.setdefault("max_length", 10000)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[dict[str, Any]]:
+        text = super().clean(value)
+        figures = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            head, *rest = line.split(" | ", 2)
+            written = rest[0] if rest else ""
+            note = rest[1] if len(rest) > 1 else ""
+            period, colon, amount = head.rpartition(":")
+            try:
+                figure_value = float(amount.strip())
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Line %(n)s: write it as period: value, e.g. FY2030: 30") % {"n": number}
+                ) from None
+            entry: dict[str, Any] = {
+                "value": int(figure_value) if figure_value.is_integer() else figure_value,
+                "period": period.strip() if colon else "",
+            }
+            if written.strip():
+                entry["as_written"] = written.strip()
+            if note.strip():
+                entry["note"] = note.strip()
+            figures.append(entry)
+        return figures
+
+
 class MetricForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField(
@@ -80,6 +132,8 @@ class MetricForm(forms.Form):
         label=_("Sensitive (small counts suppressed when published)"), required=False
     )
     note = forms.CharField(label=_("Editor's note"), widget=LONG, required=False, max_length=5000)
+    baselines = FiguresField(label=_("Baselines, one per line: period: value | as written | note"))
+    targets = FiguresField(label=_("Targets, one per line: period: value | as written | note"))
     reason = forms.CharField(label=_("Reason for the change"), max_length=500)
 
     def changes(self) -> dict[str, Any]:
@@ -103,3 +157,27 @@ class TagForm(forms.Form):
         error_messages={"invalid": _("Use letters, digits and hyphens.")},
     )
     name = forms.CharField(label=_("Tag name"), max_length=500)
+
+
+class RuleForm(forms.Form):
+    base_version = forms.IntegerField(widget=forms.HiddenInput)
+    code = forms.RegexField(
+        label=_("Code"),
+        regex=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$",
+        max_length=60,
+        error_messages={"invalid": _("Use letters, digits, dots and hyphens.")},
+    )
+    left = forms.CharField(
+        label=_("Left side"),
+        max_length=500,
+        help_text=_("Metric codes joined by +; [sex=women] for one part; or a number."),
+    )
+    operator = forms.ChoiceField(
+        label=_("Operator"), choices=[(o, o) for o in ("<=", "<", ">=", ">", "==")]
+    )
+    right = forms.CharField(label=_("Right side"), max_length=500)
+    when_missing = forms.ChoiceField(
+        label=_("When a side is not reported"),
+        choices=[("skip", _("Skip the check")), ("fail", _("Fail the check"))],
+    )
+    message = forms.CharField(label=_("Message shown when the check fails"), max_length=500)

@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wpstrack.accounts import access
 from wpstrack.frameworks import editing
 from wpstrack.frameworks.export import _metric, plan_document, to_json, to_yaml
 from wpstrack.frameworks.export_xlsx import to_xlsx
-from wpstrack.frameworks.forms import ElementForm, MetricForm, TagForm
+from wpstrack.frameworks.forms import ElementForm, MetricForm, RuleForm, TagForm, figures_text
 from wpstrack.frameworks.models import Plan, TagSet
 from wpstrack.lib.errors import ServiceError
 from wpstrack.lib.pages import error_page, invalid_form, refused_form, render_page, wants_json
@@ -107,12 +107,17 @@ def metric_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "base_version": plan.current_version.number if plan.current_version else 0,
         **_metric(metric),
     }
+    initial = {
+        **current,
+        "baselines": figures_text(current["baselines"]),
+        "targets": figures_text(current["targets"]),
+    }
     data = {
         "plan": {"slug": plan.slug, "title": plan.short_title or plan.title},
         "metric": current,
         "element_code": metric.element.code,
     }
-    form = MetricForm(request.POST or None, initial=current)
+    form = MetricForm(request.POST or None, initial=initial)
     if request.method != "POST":
         return render_page(request, "frameworks/metric_edit.html", data, {"form": form})
     done = f"/plans/{plan.slug}/elements/{metric.element.code}"
@@ -180,3 +185,61 @@ def tag_sets(request: HttpRequest) -> HttpResponse:
         return refused_form(request, error, "frameworks/tag_sets.html", data, form)
     messages.success(request, _("Tag %(ref)s added.") % {"ref": tag.ref})
     return redirect("tag-sets")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def plan_rules(request: HttpRequest, slug: str) -> HttpResponse:
+    """The plan's cross-metric checks; its coordinators add and remove them."""
+    plan = access.get_plan_for_user(request.user, slug)
+    can_edit = access.can_edit_plan(request.user, plan)
+    data = {
+        "plan": {"slug": plan.slug, "title": plan.short_title or plan.title},
+        "rules": [
+            {
+                "code": r.code,
+                "left": r.left,
+                "operator": r.operator,
+                "right": r.right,
+                "when_missing": r.when_missing,
+                "message": r.message,
+            }
+            for r in plan.rules.all()
+        ],
+        "can_edit": can_edit,
+    }
+    version = plan.current_version.number if plan.current_version else 0
+    form = RuleForm(request.POST or None, initial={"base_version": version, "when_missing": "skip"})
+    if request.method != "POST":
+        return render_page(request, "frameworks/rules.html", data, {"form": form})
+    if not can_edit:
+        raise PermissionDenied
+    if not form.is_valid():
+        return invalid_form(request, "frameworks/rules.html", data, form)
+    rule = {k: v for k, v in form.cleaned_data.items() if k != "base_version"}
+    try:
+        editing.add_rule(
+            plan=plan,
+            rule=rule,
+            actor=access.actor(request),
+            base_version=form.cleaned_data["base_version"],
+        )
+    except ServiceError as error:
+        return refused_form(request, error, "frameworks/rules.html", data, form)
+    messages.success(request, _("Rule %(code)s added.") % {"code": rule["code"]})
+    return redirect("plan-rules", slug=plan.slug)
+
+
+@require_POST
+def plan_rule_remove(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    plan = access.get_plan_for_user(request.user, slug)
+    if not access.can_edit_plan(request.user, plan):
+        raise PermissionDenied
+    try:
+        editing.remove_rule(
+            plan=plan, code=code, actor=access.actor(request), reason=request.POST.get("reason", "")
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Rule %(code)s removed.") % {"code": code})
+    return redirect("plan-rules", slug=plan.slug)

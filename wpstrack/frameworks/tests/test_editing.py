@@ -215,3 +215,106 @@ class WorkbookExportTestCase(PersonasTestCase):
         assert elements["D2"].value == '=HYPERLINK("http://x")' and elements["D2"].data_type == "s"
         assert elements["J2"].value is False
         assert book["Metrics"]["A2"].value == "1-M1"
+
+
+class TargetsTestCase(PersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        metric = {
+            **DOCUMENT["elements"][0]["metrics"][0],
+            "baselines": [
+                {"value": 12, "period": "FY2023", "as_written": "12 in 2023", "note": "report"}
+            ],
+        }
+        document = {**DOCUMENT, "elements": [{**DOCUMENT["elements"][0], "metrics": [metric]}]}
+        load_plan_document(document, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+
+    def form(self, **changes):
+        data = {
+            "base_version": 1,
+            "text": "Number of women hired.",
+            "type": "count",
+            "unit": "",
+            "direction": "increase",
+            "frequency": "annual",
+            "disaggregation": ["sex"],
+            "note": "",
+            "baselines": "FY2023: 12 | 12 in 2023 | report",
+            "targets": "",
+            "reason": "targets agreed",
+        }
+        return {**data, **changes}
+
+    def test_a_coordinator_sets_targets_per_period_kept_with_the_plan(self):
+        self.client.force_login(self.w.cora)
+        page = self.client.get("/plans/tiny/metrics/1-M1/edit")
+        self.assertContains(page, "FY2023: 12 | 12 in 2023 | report")
+        self.client.post(
+            "/plans/tiny/metrics/1-M1/edit", self.form(targets="FY2027: 20\nFY2030: 30 | 30x30")
+        )
+        definition = Metric.objects.get(code="1-M1").current
+        assert definition.targets == [
+            {"value": 20, "period": "FY2027"},
+            {"value": 30, "period": "FY2030", "as_written": "30x30"},
+        ]
+        assert definition.baselines == [
+            {"value": 12, "period": "FY2023", "as_written": "12 in 2023", "note": "report"}
+        ]
+        exported = self.client.get("/plans/tiny/plan-file.yaml").content.decode()
+        assert "FY2030" in exported and "30x30" in exported
+
+    def test_a_target_that_is_not_a_number_is_refused_at_the_field(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/plans/tiny/metrics/1-M1/edit", self.form(targets="FY2030: thirty")
+        )
+        self.assertContains(response, "Line 1: write it as period: value", status_code=400)
+        assert Metric.objects.get(code="1-M1").current.targets == []
+
+
+class RulesPageTestCase(PersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        load_plan_document(DOCUMENT, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+
+    def rule(self, **changes):
+        data = {
+            "base_version": 1,
+            "code": "R1",
+            "left": "1-M1[sex=women]",
+            "operator": "<=",
+            "right": "100",
+            "when_missing": "skip",
+            "message": "At most 100 women hired.",
+        }
+        return {**data, **changes}
+
+    def test_a_coordinator_adds_and_removes_a_check(self):
+        self.client.force_login(self.w.cora)
+        self.assertRedirects(
+            self.client.post("/plans/tiny/rules", self.rule()), "/plans/tiny/rules"
+        )
+        rules = self.client.get("/plans/tiny/rules.json").json()["rules"]
+        assert [(r["code"], r["left"], r["operator"], r["right"]) for r in rules] == [
+            ("R1", "1-M1[sex=women]", "<=", "100")
+        ]
+        assert (
+            "At most 100 women hired."
+            in self.client.get("/plans/tiny/plan-file.yaml").content.decode()
+        )
+        self.client.post("/plans/tiny/rules/R1/remove")
+        assert self.client.get("/plans/tiny/rules.json").json()["rules"] == []
+
+    def test_a_check_on_a_metric_the_plan_lacks_is_refused_with_the_plan_file_message(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post("/plans/tiny/rules", self.rule(left="9-M9"))
+        self.assertContains(response, "is not a metric of this plan", status_code=400)
+        assert Plan.objects.get().rules.count() == 0
+
+    def test_focal_points_read_the_checks_but_cannot_change_them(self):
+        self.client.force_login(self.w.fatima)
+        assert self.client.get("/plans/tiny/rules").status_code == 200
+        assert self.client.post("/plans/tiny/rules", self.rule()).status_code == 403
+        assert self.client.post("/plans/tiny/rules/R1/remove").status_code == 403

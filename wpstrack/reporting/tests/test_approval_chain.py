@@ -24,7 +24,9 @@ class ApprovalChainTestCase(PersonasTestCase):
         super().setUpTestData()
         sex = DisaggregationSet.objects.create(key="sex", name="Sex")
         for position, key in enumerate(["women", "men", "other"]):
-            Category.objects.create(disaggregation_set=sex, key=key, label=key.title(), position=position)
+            Category.objects.create(
+                disaggregation_set=sex, key=key, label=key.title(), position=position
+            )
         load_plan_document(
             {**DOCUMENT, "approval": CHAIN}, file_name="tiny.yaml", sha256="0" * 64, actor=None
         )
