@@ -466,19 +466,30 @@ def submission_comment(request: HttpRequest, round_id: int, code: str) -> HttpRe
 
 @require_safe
 def submission_history(request: HttpRequest, round_id: int, code: str) -> HttpResponse:
-    """Every recorded change to the submission, its values and action updates, newest first."""
+    """Every recorded change to the submission, its values and action updates, newest first;
+    ``?metric=CODE`` (and ``&combination=sex=women``) narrows it to one value's history."""
     reporting_round = access.get_round_for_user(request.user, round_id)
     submission = access.get_submission_for_user(request.user, reporting_round, code)
-    value_ids = [str(i) for i in submission.values.values_list("id", flat=True)]
-    update_ids = [str(i) for i in submission.action_updates.values_list("id", flat=True)]
-    events = AuditEvent.objects.filter(
-        _q("reporting.submission", [str(submission.pk)])
-        | _q("reporting.value", value_ids)
-        | _q("reporting.actionupdate", update_ids)
-    )
+    metric = request.GET.get("metric", "")[:60]
+    values = submission.values.all()
+    if metric:
+        values = values.filter(metric__code=metric)
+        if "combination" in request.GET:
+            values = values.filter(combination=request.GET["combination"][:200])
+    value_ids = [str(i) for i in values.values_list("id", flat=True)]
+    if metric:
+        events = AuditEvent.objects.filter(_q("reporting.value", value_ids))
+    else:
+        update_ids = [str(i) for i in submission.action_updates.values_list("id", flat=True)]
+        events = AuditEvent.objects.filter(
+            _q("reporting.submission", [str(submission.pk)])
+            | _q("reporting.value", value_ids)
+            | _q("reporting.actionupdate", update_ids)
+        )
     data = {
         "round": round_summary(reporting_round),
         "unit": {"code": submission.unit.code},
+        "metric": metric or None,
         "events": [
             {
                 "at": e.created_at.isoformat(),

@@ -219,3 +219,17 @@ class RoundPagesTestCase(PersonasTestCase):
         self.client.post(self.url(), {**self.grid(), "lock_version": "1", "action": "submit"})
         self.client.force_login(self.w.ravi)
         assert self.client.get(self.url()).status_code == 200
+
+    def test_the_history_shows_who_changed_a_value_from_what_to_what(self):
+        self.client.force_login(self.w.fatima)
+        self.client.post(self.url(), self.grid())
+        self.client.post(self.url(), {**self.grid(women="5"), "lock_version": "1"})
+        events = self.client.get(
+            self.url() + "/history.json?metric=1-M1&combination=sex=women"
+        ).json()["events"]
+        assert [(e["who"], e["changes"]["number"]) for e in events] == [
+            ("fatima@example.org", ["3", "5"]),
+            ("fatima@example.org", [None, "3"]),
+        ]
+        everything = self.client.get(self.url() + "/history.json").json()["events"]
+        assert len(everything) > len(events)
