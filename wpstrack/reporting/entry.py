@@ -126,6 +126,7 @@ class EntryPlan:
             )
             cleaned[item.code] = cells
             errors += found
+            errors += _unexpected(item, values[item.code])
             errors += [w for w in self._warnings(item, cells) if not _commented(cells)]
         errors += checks.rule_failures(
             self.rules, self._figures(cleaned), self.owned, blocking=False
@@ -260,6 +261,43 @@ class EntryPlan:
                     )
                 )
         return problems
+
+
+PARTS = {"number", "numerator", "denominator", "currency", "text", "done", "done_on", "comment"}
+
+
+def _unexpected(item: MetricEntry, typed: Mapping[str, Mapping[str, str]]) -> list[CellError]:
+    """A cell or field the metric does not have: refused, never silently dropped."""
+    errors = []
+    for combo, parts in typed.items():
+        if combo not in item.combos and not (combo == TOTAL and item.definition.type == "count"):
+            errors.append(
+                CellError(
+                    "unknown-combination",
+                    _("%(metric)s has no cell %(combo)r: use one of %(known)s.")
+                    % {
+                        "metric": item.code,
+                        "combo": combo,
+                        "known": ", ".join(item.combos) or "''",
+                    },
+                    item.code,
+                    combo,
+                )
+            )
+            continue
+        for part in parts:
+            if part not in PARTS:
+                errors.append(
+                    CellError(
+                        "unknown-field",
+                        _("%(part)r is not a field of a value: use %(known)s.")
+                        % {"part": part, "known": ", ".join(sorted(PARTS))},
+                        item.code,
+                        combo,
+                        part,
+                    )
+                )
+    return errors
 
 
 def _commented(cells: Mapping[str, Cell]) -> bool:

@@ -166,6 +166,28 @@ class ApiTestCase(PersonasTestCase):
         key = out.getvalue().strip().splitlines()[-1]
         assert self.call("get", "/rounds", key=key).status_code == 200
 
+    def test_a_cell_the_metric_does_not_have_is_refused_not_dropped(self):
+        body = self.call(
+            "post",
+            self.unit_path(),
+            self.w.fatima,
+            {"values": {"1-M1": {"sex=woman": {"number": "3"}}}},
+        ).json()
+        assert body["status"] == 400 and body["errors"][0]["code"] == "unknown-combination"
+        assert "sex=women" in body["errors"][0]["message"]
+        body = self.call(
+            "post",
+            self.unit_path(),
+            self.w.fatima,
+            {"values": {"1-M1": {"sex=women": {"nmber": "3"}}}},
+        ).json()
+        assert body["errors"][0]["code"] == "unknown-field"
+        body = self.call(
+            "post", self.unit_path(), self.w.fatima, {"values": {"9-M9": {"": {"number": "3"}}}}
+        ).json()
+        assert body["errors"][0]["code"] == "unknown-metric"
+        assert Value.objects.count() == 0
+
 
 class ApiKeyPageTestCase(PersonasTestCase):
     def test_a_person_makes_a_key_sees_it_once_and_revokes_it(self):
