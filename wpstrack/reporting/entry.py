@@ -323,7 +323,7 @@ def _check_action(code: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
     percent_raw = str(raw.get("percent_complete", "")).strip()
     percent = None
     if percent_raw:
-        if not percent_raw.isdigit() or int(percent_raw) > 100:
+        if not re.fullmatch(r"[0-9]{1,3}", percent_raw) or int(percent_raw) > 100:
             errors.append(
                 CellError(
                     "percent-out-of-range",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -364,7 +365,7 @@ def submission_detail(request: HttpRequest, round_id: int, code: str) -> HttpRes
             submission=submission,
             values=values,
             actions=actions,
-            lock_version=int(lock) if lock.isdigit() else None,
+            lock_version=int(lock) if re.fullmatch(r"[0-9]{1,9}", lock) else None,
             actor=access.actor(request),
             reason=request.POST.get("reason", "")[:500],
         )
