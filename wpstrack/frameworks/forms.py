@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
@@ -94,6 +95,8 @@ class FiguresField(forms.CharField):
             period, colon, amount = head.rpartition(":")
             try:
                 figure_value = float(amount.strip())
+                if not math.isfinite(figure_value):
+                    raise ValueError(amount)
             except ValueError:
                 raise forms.ValidationError(
                     _("Line %(n)s: write it as period: value, e.g. FY2030: 30") % {"n": number}
