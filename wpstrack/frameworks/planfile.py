@@ -7,6 +7,7 @@ Nothing here touches the database except to look up the unit codes and tags that
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,11 @@ from wpstrack.frameworks.planformat import (
 from wpstrack.lib.filereader import FieldReader, a_or_an
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
 from wpstrack.reporting.approval import valid_step
+
+
+def _finite_number(value: Any) -> bool:
+    """A real figure: not a flag, not text, not .nan or .inf (which JSON cannot store)."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 @dataclass
@@ -515,7 +521,7 @@ class _Reader(FieldReader):
             value = bounds.get(key)
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if not _finite_number(value):
                 self.problem(
                     bounds.line_of(key),
                     key,
@@ -541,7 +547,7 @@ class _Reader(FieldReader):
         for figure in self.records(metric, key, where, f"{where}'s {key}"):
             self.known(figure, FIGURE_KEYS, f"{where}'s {key}")
             number = figure.get("value")
-            if isinstance(number, bool) or not isinstance(number, int | float):
+            if not _finite_number(number):
                 self.problem(
                     figure.line_of("value"),
                     "value",

@@ -559,3 +559,9 @@ def test_it_reports_a_plausible_range_upside_down():
             "(swap the two figures)",
         )
     ]
+
+
+def test_it_reports_a_target_that_is_not_a_finite_number():
+    found = problems("target-not-finite.yaml")
+    assert [code for code, _text in found] == ["not-a-number"]
+    assert "target-not-finite.yaml:36: value:" in found[0][1]
