@@ -93,6 +93,7 @@ page_patterns = [
     ),
     *twin("crosswalk", plan_views.crosswalk, "crosswalk"),
     *twin("tag-sets", plan_edit_views.tag_sets, "tag-sets"),
+    *twin("disaggregations", plan_edit_views.disaggregation_sets, "disaggregations"),
     *twin("plans/<planslug:slug>/rules", plan_edit_views.plan_rules, "plan-rules"),
     path(
         "plans/<planslug:slug>/rules/<elementcode:code>/remove",

@@ -18,7 +18,7 @@ from wpstrack.accounts.models import User
 from wpstrack.audit.services import record_event
 from wpstrack.frameworks import services
 from wpstrack.frameworks.export import plan_document, to_yaml
-from wpstrack.frameworks.models import Plan, PlanVersion, Tag, TagSet
+from wpstrack.frameworks.models import Category, DisaggregationSet, Plan, PlanVersion, Tag, TagSet
 from wpstrack.frameworks.planfile import read_plan_file
 from wpstrack.lib.errors import Conflict, NotAllowed, ServiceError
 
@@ -267,3 +267,39 @@ def add_tag(*, tag_set_key: str, tag_set_name: str, key: str, name: str, actor: 
     )
     record_event(actor=actor, action="tag.create", obj=tag, changes={"name": [None, tag.name]})
     return tag
+
+
+@transaction.atomic
+def add_disaggregation_set(
+    *, key: str, name: str, categories: list[tuple[str, str]], actor: User
+) -> DisaggregationSet:
+    """A coordinator's own category set (e.g. personnel category), usable by any metric."""
+    if not access.can_manage_tag_sets(actor):
+        raise NotAllowed("not-coordinator", _("Only plan coordinators can add category sets."))
+    if DisaggregationSet.objects.filter(key=key).exists():
+        raise Conflict(
+            "duplicate-set",
+            _("There is already a category set %(key)s.") % {"key": key},
+            field="key",
+        )
+    if not categories:
+        raise ServiceError(
+            "no-categories", _("List at least one category, one per line."), field="categories"
+        )
+    keys = [k for k, _label in categories]
+    if len(set(keys)) != len(keys):
+        raise ServiceError(
+            "duplicate-category", _("Each category needs its own key."), field="categories"
+        )
+    new_set = DisaggregationSet.objects.create(key=key, name=name.strip())
+    for position, (category_key, label) in enumerate(categories):
+        Category.objects.create(
+            disaggregation_set=new_set, key=category_key, label=label, position=position
+        )
+    record_event(
+        actor=actor,
+        action="disaggregation_set.create",
+        obj=new_set,
+        changes={"name": [None, new_set.name], "categories": [None, keys]},
+    )
+    return new_set

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wpstrack.accounts.models import OrgUnit
-from wpstrack.frameworks.models import Direction, Frequency, MetricType, Tag
+from wpstrack.frameworks.models import Direction, DisaggregationSet, Frequency, MetricType, Tag
 
 LONG = forms.Textarea(attrs={"rows": 4})
 
@@ -125,10 +126,7 @@ class MetricForm(forms.Form):
         label=_("Compared with the previous period"), required=False
     )
     disaggregation = forms.MultipleChoiceField(
-        label=_("Disaggregated by"),
-        required=False,
-        choices=[("sex", _("Sex")), ("age", _("Age"))],
-        widget=forms.CheckboxSelectMultiple,
+        label=_("Disaggregated by"), required=False, widget=forms.CheckboxSelectMultiple
     )
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices)
     sensitive = forms.BooleanField(
@@ -138,6 +136,12 @@ class MetricForm(forms.Form):
     baselines = FiguresField(label=_("Baselines, one per line: period: value | as written | note"))
     targets = FiguresField(label=_("Targets, one per line: period: value | as written | note"))
     reason = forms.CharField(label=_("Reason for the change"), max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sets: list[tuple[str, Any]] = [(s.key, s.name) for s in DisaggregationSet.objects.all()]
+        sets = sets or [("sex", _("Sex")), ("age", _("Age"))]
+        self.fields["disaggregation"].choices = sets  # type: ignore[attr-defined]
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -184,3 +188,37 @@ class RuleForm(forms.Form):
         choices=[("skip", _("Skip the check")), ("fail", _("Fail the check"))],
     )
     message = forms.CharField(label=_("Message shown when the check fails"), max_length=500)
+
+
+class CategoriesField(forms.CharField):
+    """Lines of ``key: label`` (or just a label, whose key is made from it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5}))
+        kwargs.setdefault("max_length", 5000)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> list[tuple[str, str]]:
+        from django.utils.text import slugify
+
+        text = super().clean(value)
+        categories = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, colon, label = line.partition(":")
+            key, label = (
+                (key.strip(), label.strip()) if colon else (slugify(line)[:40], line.strip())
+            )
+            if not re.fullmatch(r"[A-Za-z0-9-]{1,40}", key) or not label:
+                raise forms.ValidationError(
+                    _("Line %(n)s: write key: label, e.g. fpu: Formed police unit") % {"n": number}
+                )
+            categories.append((key, label[:200]))
+        return categories
+
+
+class DisaggregationSetForm(forms.Form):
+    key = forms.SlugField(label=_("Key"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    categories = CategoriesField(label=_("Categories, one per line: key: label"))

@@ -15,8 +15,15 @@ from wpstrack.accounts import access
 from wpstrack.frameworks import editing
 from wpstrack.frameworks.export import _metric, plan_document, to_json, to_yaml
 from wpstrack.frameworks.export_xlsx import to_xlsx
-from wpstrack.frameworks.forms import ElementForm, MetricForm, RuleForm, TagForm, figures_text
-from wpstrack.frameworks.models import Plan, TagSet
+from wpstrack.frameworks.forms import (
+    DisaggregationSetForm,
+    ElementForm,
+    MetricForm,
+    RuleForm,
+    TagForm,
+    figures_text,
+)
+from wpstrack.frameworks.models import DisaggregationSet, Plan, TagSet
 from wpstrack.lib.errors import ServiceError
 from wpstrack.lib.pages import error_page, invalid_form, refused_form, render_page, wants_json
 
@@ -243,3 +250,35 @@ def plan_rule_remove(request: HttpRequest, slug: str, code: str) -> HttpResponse
     else:
         messages.success(request, _("Rule %(code)s removed.") % {"code": code})
     return redirect("plan-rules", slug=plan.slug)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def disaggregation_sets(request: HttpRequest) -> HttpResponse:
+    """The category sets figures are broken down by; coordinators add their own."""
+    if not access.can_see_plans(request.user):
+        raise PermissionDenied
+    data = {
+        "sets": [
+            {
+                "key": s.key,
+                "name": s.name,
+                "source": s.source,
+                "categories": [{"key": c.key, "label": c.label} for c in s.categories.all()],
+            }
+            for s in DisaggregationSet.objects.prefetch_related("categories")
+        ],
+        "can_add": access.can_manage_tag_sets(request.user),
+    }
+    form = DisaggregationSetForm(request.POST or None)
+    if request.method != "POST":
+        return render_page(request, "frameworks/disaggregations.html", data, {"form": form})
+    if not access.can_manage_tag_sets(request.user):
+        raise PermissionDenied
+    if not form.is_valid():
+        return invalid_form(request, "frameworks/disaggregations.html", data, form)
+    try:
+        added = editing.add_disaggregation_set(actor=access.actor(request), **form.cleaned_data)
+    except ServiceError as error:
+        return refused_form(request, error, "frameworks/disaggregations.html", data, form)
+    messages.success(request, _("Category set %(key)s added.") % {"key": added.key})
+    return redirect("disaggregations")

@@ -43,7 +43,11 @@ EMPTY_FOR_OUTSIDERS = {
 }
 
 # The API's lists answer an outsider with nothing in them; its schema describes no data.
-API_EMPTY_FOR_OUTSIDERS = {"/api/openapi.json", "/api/plans", "/api/rounds"}
+API_EMPTY_FOR_OUTSIDERS = {
+    "/api/openapi.json",
+    "/api/plans",
+    "/api/rounds",
+}
 
 
 def all_patterns(resolver=None, prefix=""):

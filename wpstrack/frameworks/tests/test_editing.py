@@ -318,3 +318,41 @@ class RulesPageTestCase(PersonasTestCase):
         assert self.client.get("/plans/tiny/rules").status_code == 200
         assert self.client.post("/plans/tiny/rules", self.rule()).status_code == 403
         assert self.client.post("/plans/tiny/rules/R1/remove").status_code == 403
+
+
+class CategorySetsTestCase(PersonasTestCase):
+    def test_a_coordinator_adds_a_category_set_that_metrics_can_use(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/disaggregations",
+            {
+                "key": "personnel",
+                "name": "Personnel category",
+                "categories": "mil: Military contingent\nfpu: Formed police unit\nIndividual police officer",
+            },
+        )
+        self.assertRedirects(response, "/disaggregations")
+        sets = {s["key"]: s for s in self.client.get("/disaggregations.json").json()["sets"]}
+        assert [c["key"] for c in sets["personnel"]["categories"]] == [
+            "mil",
+            "fpu",
+            "individual-police-officer",
+        ]
+        from wpstrack.frameworks.forms import MetricForm
+
+        assert ("personnel", "Personnel category") in MetricForm().fields["disaggregation"].choices
+
+    def test_a_bad_category_line_is_refused_at_the_field(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/disaggregations", {"key": "x", "name": "X", "categories": "bad key!: Label"}
+        )
+        self.assertContains(response, "Line 1: write key: label", status_code=400)
+
+    def test_focal_points_read_category_sets_but_cannot_add_them(self):
+        self.client.force_login(self.w.fatima)
+        assert self.client.get("/disaggregations").status_code == 200
+        response = self.client.post(
+            "/disaggregations", {"key": "x", "name": "X", "categories": "a: A"}
+        )
+        assert response.status_code == 403
