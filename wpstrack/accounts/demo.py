@@ -77,4 +77,25 @@ def load_demo() -> list[tuple[DemoPerson, str]]:
             )
         roles = ", ".join(f"{Role(role).label} of {code}" for code, role in person.roles)
         loaded.append((person, roles))
+    _demo_round()
     return loaded
+
+
+def _demo_round() -> None:
+    """An open DHS round, FY2025 Q3, so the offices have something to report (once)."""
+    import datetime as dt
+
+    from wpstrack.frameworks.models import Plan
+    from wpstrack.reporting import services as reporting
+
+    plan = Plan.objects.filter(slug="dhs-wps-2024").first()
+    if plan is None or plan.rounds.filter(period="FY2025-Q3").exists():
+        return
+    created = reporting.create_round(
+        plan=plan,
+        period="FY2025-Q3",
+        due_date=dt.date(2025, 7, 31),
+        actor=None,
+        actor_label=ACTOR_LABEL,
+    )
+    reporting.open_round(reporting_round=created, actor=None, actor_label=ACTOR_LABEL)

@@ -39,6 +39,13 @@ class DemoCommandTestCase(TestCase):
             assert role in output
         assert "focal.cbp@example.org" in output and "wpstrack-demo" in output
         assert User.objects.get(email="focal.cbp@example.org").check_password("wpstrack-demo")
+        from wpstrack.reporting.models import ReportingRound
+
+        demo_round = ReportingRound.objects.get(plan__slug="dhs-wps-2024", period="FY2025-Q3")
+        assert (
+            demo_round.state == "open"
+            and demo_round.submissions.filter(unit__code="DHS-CBP").exists()
+        )
 
     def test_running_it_again_changes_nothing(self):
         self.run_demo()
