@@ -123,6 +123,7 @@ def _metric(metric: Any) -> dict[str, Any]:
         "baselines": d.baselines,
         "targets": d.targets,
         "plausible": d.plausible,
+        "scale": d.scale,
     }
 
 

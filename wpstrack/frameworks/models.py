@@ -227,6 +227,9 @@ class MetricDefinition(models.Model):
     note = models.TextField(blank=True)
     baselines = models.JSONField(default=list, blank=True)
     targets = models.JSONField(default=list, blank=True)
+    scale = models.JSONField(
+        default=list, blank=True, help_text="A rating's allowed answers, in order"
+    )
     plausible = models.JSONField(
         default=dict, blank=True, help_text="{'min': n, 'max': n}: outside it, a comment"
     )

@@ -506,7 +506,37 @@ class _Reader(FieldReader):
             "baselines": self.figures(metric, "baselines", where),
             "targets": self.figures(metric, "targets", where),
             "plausible": self.plausible(metric, where),
+            "scale": self.scale(metric, where, kind),
         }
+
+    def scale(self, metric: LineDict, where: str, kind: str) -> list[str]:
+        """A rating's answers, in order (``scale: [Low, Medium, High]``); only ratings have one."""
+        answers = [str(a).strip() for a in self.items(metric, "scale", where)]
+        if kind == "rating" and not answers:
+            self.problem(
+                metric.line,
+                "scale",
+                f"{where}: a rating needs its scale",
+                "add scale: [first answer, second answer, ...]",
+                "missing-scale",
+            )
+        if answers and kind != "rating":
+            self.problem(
+                metric.line_of("scale"),
+                "scale",
+                f"{where}: only a rating has a scale",
+                "remove scale, or make the type rating",
+                "scale-not-rating",
+            )
+        if len(set(answers)) != len(answers) or any(not a for a in answers):
+            self.problem(
+                metric.line_of("scale"),
+                "scale",
+                f"{where}: each answer must be given once",
+                "list each answer once",
+                "bad-scale",
+            )
+        return answers
 
     def plausible(self, metric: LineDict, where: str) -> dict[str, Any]:
         """Bounds outside which a value needs a comment: ``plausible: {min: 0, max: 5000}``."""

@@ -62,6 +62,7 @@ METRIC_DEFINITION_FIELDS = (
     "baselines",
     "targets",
     "plausible",
+    "scale",
 )
 METRIC_KEYS = {"code", *METRIC_DEFINITION_FIELDS}
 FIGURE_KEYS = {"value", "period", "as_written", "note"}

@@ -122,7 +122,11 @@ class EntryPlan:
             if item.code not in values:
                 continue
             cells, found = rules.check_metric(
-                item.code, item.definition.type, item.combos, values[item.code]
+                item.code,
+                item.definition.type,
+                item.combos,
+                values[item.code],
+                item.definition.scale,
             )
             cleaned[item.code] = cells
             errors += found

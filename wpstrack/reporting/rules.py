@@ -101,9 +101,12 @@ def _decimal(raw: str) -> Decimal | None:
 class MetricRules:
     """Checks the cells of one metric in one submission."""
 
-    def __init__(self, code: str, metric_type: str, combos: list[str]) -> None:
+    def __init__(
+        self, code: str, metric_type: str, combos: list[str], scale: Sequence[str] = ()
+    ) -> None:
         self.code = code
         self.type = metric_type
+        self.scale = list(scale)
         self.combos = combos
         self.errors: list[CellError] = []
 
@@ -288,17 +291,33 @@ class MetricRules:
             self.check_money(cell, combo)
         elif self.type == "milestone":
             self.check_milestone(cell, combo)
-        elif self.type in ("text", "rating"):
+        elif self.type == "rating":
+            answer = cell.raw.get("text", "").strip()
+            if answer and self.scale and answer not in self.scale:
+                self.error(
+                    "not-on-scale",
+                    _("%(answer)r is not on this rating's scale: choose one of %(scale)s.")
+                    % {"answer": answer[:60], "scale": ", ".join(self.scale)},
+                    combo,
+                    "text",
+                )
+            else:
+                cell.text = answer
+        elif self.type == "text":
             cell.text = cell.raw.get("text", "").strip()
         else:  # score
             cell.number = self.number(cell, combo, "number")
 
 
 def check_metric(
-    code: str, metric_type: str, combos: list[str], raw: Mapping[str, dict[str, str]]
+    code: str,
+    metric_type: str,
+    combos: list[str],
+    raw: Mapping[str, dict[str, str]],
+    scale: Sequence[str] = (),
 ) -> tuple[dict[str, Cell], list[CellError]]:
     """Check every cell of one metric; a typed total of a disaggregated metric must match its parts."""
-    rules = MetricRules(code, metric_type, combos)
+    rules = MetricRules(code, metric_type, combos, scale)
     cells: dict[str, Cell] = {}
     for combo in combos:
         cell = Cell(raw=dict(raw.get(combo, {})))

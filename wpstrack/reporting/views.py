@@ -243,6 +243,7 @@ def _grid(
                 "code": item.code,
                 "text": item.definition.text,
                 "type": item.definition.type,
+                "scale": item.definition.scale,
                 "unit": item.definition.unit,
                 "element": item.element.code,
                 "cells": cells,

@@ -50,6 +50,7 @@ DOCUMENT = {
                     "baselines": [],
                     "targets": [],
                     "plausible": {},
+                    "scale": [],
                 }
             ],
         }

@@ -565,3 +565,13 @@ def test_it_reports_a_target_that_is_not_a_finite_number():
     found = problems("target-not-finite.yaml")
     assert [code for code, _text in found] == ["not-a-number"]
     assert "target-not-finite.yaml:36: value:" in found[0][1]
+
+
+def test_it_reports_a_rating_without_its_scale():
+    assert problems("rating-without-scale.yaml") == [
+        (
+            "missing-scale",
+            "rating-without-scale.yaml:31: scale: metric G1-A1-M1: a rating needs its scale "
+            "(add scale: [first answer, second answer, ...])",
+        )
+    ]

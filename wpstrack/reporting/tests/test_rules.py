@@ -279,3 +279,12 @@ def test_it_asks_about_a_comma_that_could_be_a_decimal_point():
 def test_it_reads_thousands_separators():
     cells, errors = rules.check_metric("M1", "count", SEX, {"sex=men": {"number": "12,345"}})
     assert errors == [] and cells["sex=men"].number == 12345
+
+
+def test_it_accepts_only_answers_on_a_ratings_scale():
+    scale = ["Low", "Medium", "High"]
+    cells, errors = rules.check_metric("M1", "rating", [TOTAL], {TOTAL: {"text": "High"}}, scale)
+    assert errors == [] and cells[TOTAL].text == "High"
+    _cells, errors = rules.check_metric("M1", "rating", [TOTAL], {TOTAL: {"text": "Great"}}, scale)
+    assert pointers(errors) == [("not-on-scale", "M1", TOTAL, "text")]
+    assert "choose one of Low, Medium, High" in errors[0].message

@@ -46,6 +46,7 @@ def metric(code, metric_type, disaggregation):
         "baselines": [],
         "targets": [],
         "plausible": {},
+        "scale": [],
     }
 
 

@@ -23,6 +23,7 @@ METRIC = {
     "baselines": [],
     "targets": [],
     "plausible": {},
+    "scale": [],
 }
 
 
