@@ -21,6 +21,24 @@ MATRIX = {
     "/users/invite": (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/users/{fatima}": (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/users/{oscar}": (FORBIDDEN,) * 6,
+    "/tag-sets": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/disaggregations": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/tiny/rules": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/tiny/elements/1.1/edit": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/rounds": (OK, OK, OK, OK, OK, OK),
+    "/rounds/new": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/rounds/{round}": (OK, OK, OK, OK, OK, FORBIDDEN),
+    # CBP's draft: its focal point and the coordinator; its reviewer once it is submitted
+    "/rounds/{round}/units/DHS-CBP": (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/rounds/{round}/units/DHS-CBP/history": (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/account/api-keys": (OK, OK, OK, OK, OK, OK),
+}
+
+# The API answers the same questions the same way.
+API_MATRIX = {
+    "/api/plans/tiny": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/api/rounds/{round}": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/api/rounds/{round}/units/DHS-CBP": (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }
 
 
@@ -32,14 +50,36 @@ class AccessMatrixTestCase(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        from wpstrack.frameworks.models import Element, Level, Plan
+        from wpstrack.frameworks.models import Element, Level, Plan, PlanVersion
 
         plan = Plan.objects.create(slug="tiny", title="Tiny plan", owner_unit=cls.w.dhs)
         goal = Level.objects.create(plan=plan, key="goal", name="Goal", position=0)
         Element.objects.create(plan=plan, code="1.1", level=goal, title="Recruit women")
+        plan.current_version = PlanVersion.objects.create(
+            plan=plan,
+            number=1,
+            created_by_label="test",
+            file_name="tiny.yaml",
+            file_sha256="0",
+            content={},
+        )
+        plan.save()
+        import datetime as dt
+
+        from wpstrack.frameworks.services import load_plan_document
+        from wpstrack.reporting import services
+        from wpstrack.reporting.tests.test_views import DOCUMENT
+
+        reported, _version = load_plan_document(
+            {**DOCUMENT, "slug": "reported"}, file_name="r.yaml", sha256="0" * 64, actor=None
+        )
+        cls.round = services.create_round(
+            plan=reported, period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=None
+        )
+        services.open_round(reporting_round=cls.round, actor=None)
 
     def test_every_persona_gets_the_expected_answer_on_every_page_and_twin(self):
-        ids = {"fatima": self.w.fatima.pk, "oscar": self.w.oscar.pk}
+        ids = {"fatima": self.w.fatima.pk, "oscar": self.w.oscar.pk, "round": self.round.pk}
         failures = []
         for page, expected in MATRIX.items():
             url = page.format(**ids)
@@ -49,6 +89,13 @@ class AccessMatrixTestCase(PersonasTestCase):
                     got = self.client.get(address).status_code
                     if got != status:
                         failures.append(f"{persona} {address}: {got}, expected {status}")
+        for page, expected in API_MATRIX.items():
+            url = page.format(**ids)
+            for persona, status in zip(PERSONAS, expected, strict=True):
+                self.client.force_login(getattr(self.w, persona))
+                got = self.client.get(url).status_code
+                if got != status:
+                    failures.append(f"{persona} {url}: {got}, expected {status}")
         assert failures == []
 
     def test_a_viewer_of_one_unit_never_sees_another_units_people(self):
