@@ -61,3 +61,14 @@ class PersonasTestCase(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         cls.w = make_personas()
+
+
+def make_sex_categories() -> None:
+    """The sex set (women, men, other) as plans/disaggregations.yaml ships it."""
+    from wpstrack.frameworks.models import Category, DisaggregationSet
+
+    sex = DisaggregationSet.objects.create(key="sex", name="Sex")
+    for position, (key, label) in enumerate(
+        [("women", "Women"), ("men", "Men"), ("other", "Other")]
+    ):
+        Category.objects.create(disaggregation_set=sex, key=key, label=label, position=position)

@@ -214,9 +214,16 @@ def _add_membership(*, user: User, unit: OrgUnit, role: str, actor: User) -> Mem
             % {"email": user.email, "role": existing.get_role_display(), "unit": unit},
             field="unit",
         )
+    return _create_membership(user=user, unit=unit, role=role, actor=actor)
+
+
+def _create_membership(
+    *, user: User, unit: OrgUnit, role: str, actor: User | None, actor_label: str | None = None
+) -> Membership:
     membership = Membership.objects.create(user=user, unit=unit, role=role)
     record_event(
         actor=actor,
+        actor_label=actor_label,
         action="membership.create",
         obj=membership,
         unit=unit,
@@ -346,17 +353,7 @@ def ensure_membership(
         existing.role = role
         existing.save(update_fields=["role"])
         return existing
-    membership = Membership.objects.create(user=user, unit=unit, role=role)
-    record_event(
-        actor=actor,
-        actor_label=actor_label,
-        action="membership.create",
-        obj=membership,
-        unit=unit,
-        changes={"user": [None, user.email], "unit": [None, unit.code], "role": [None, role]},
-    )
-    access.forget_memberships(user)
-    return membership
+    return _create_membership(user=user, unit=unit, role=role, actor=actor, actor_label=actor_label)
 
 
 TOKEN_PREFIX = "wpst_"

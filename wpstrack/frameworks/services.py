@@ -28,19 +28,6 @@ from wpstrack.frameworks.models import (
 from wpstrack.frameworks.planformat import METRIC_DEFINITION_FIELDS
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
 
-ELEMENT_FIELDS = (
-    "level",
-    "parent",
-    "title",
-    "text",
-    "responsible_as_written",
-    "units",
-    "outcomes",
-    "tags",
-    "needs_indicators",
-    "source",
-    "note",
-)
 DEFINITION_FIELDS = METRIC_DEFINITION_FIELDS
 
 

@@ -6,12 +6,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from wpstrack.accounts.services import create_api_token, revoke_api_token
-from wpstrack.frameworks.models import Category, DisaggregationSet, Plan
+from wpstrack.frameworks.models import Plan
 from wpstrack.frameworks.services import load_plan_document
 from wpstrack.reporting import services
 from wpstrack.reporting.models import Submission, Value
 from wpstrack.reporting.tests.test_views import DOCUMENT
-from wpstrack.testing import PersonasTestCase
+from wpstrack.testing import PersonasTestCase, make_sex_categories
 
 CANONICAL = {"ok", "error", "errors", "code", "status"}
 
@@ -20,11 +20,7 @@ class ApiTestCase(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        sex = DisaggregationSet.objects.create(key="sex", name="Sex")
-        for position, key in enumerate(["women", "men", "other"]):
-            Category.objects.create(
-                disaggregation_set=sex, key=key, label=key.title(), position=position
-            )
+        make_sex_categories()
         load_plan_document(DOCUMENT, file_name="tiny.yaml", sha256="0" * 64, actor=None)
         cls.round = services.create_round(
             plan=Plan.objects.get(), period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=None

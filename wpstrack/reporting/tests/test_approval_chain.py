@@ -3,14 +3,14 @@
 import datetime as dt
 
 from wpstrack.accounts.models import Membership, Role, User
-from wpstrack.frameworks.models import Category, DisaggregationSet, Plan
+from wpstrack.frameworks.models import Plan
 from wpstrack.frameworks.services import load_plan_document
 from wpstrack.lib.errors import NotAllowed
 from wpstrack.reporting import services
 from wpstrack.reporting.approval import steps_for
 from wpstrack.reporting.models import Approval, Submission
 from wpstrack.reporting.tests.test_views import DOCUMENT
-from wpstrack.testing import PASSWORD, PersonasTestCase
+from wpstrack.testing import PASSWORD, PersonasTestCase, make_sex_categories
 
 CHAIN = {
     "steps": ["unit", "ancestor:component", "coordinator"],
@@ -22,11 +22,7 @@ class ApprovalChainTestCase(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        sex = DisaggregationSet.objects.create(key="sex", name="Sex")
-        for position, key in enumerate(["women", "men", "other"]):
-            Category.objects.create(
-                disaggregation_set=sex, key=key, label=key.title(), position=position
-            )
+        make_sex_categories()
         load_plan_document(
             {**DOCUMENT, "approval": CHAIN}, file_name="tiny.yaml", sha256="0" * 64, actor=None
         )

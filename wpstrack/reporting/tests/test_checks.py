@@ -5,12 +5,12 @@ from decimal import Decimal
 
 from django.test import override_settings
 
-from wpstrack.frameworks.models import Category, DisaggregationSet, Plan
+from wpstrack.frameworks.models import Plan
 from wpstrack.frameworks.services import load_plan_document
 from wpstrack.reporting import checks, services
 from wpstrack.reporting.models import Submission
 from wpstrack.reporting.tests.test_views import DOCUMENT, METRIC, element
-from wpstrack.testing import PersonasTestCase
+from wpstrack.testing import PersonasTestCase, make_sex_categories
 
 D = Decimal
 HISTORY = [D(100), D(104), D(98), D(101), D(99)]
@@ -65,11 +65,7 @@ class ChecksInTheWorkflowTestCase(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        sex = DisaggregationSet.objects.create(key="sex", name="Sex")
-        for position, key in enumerate(["women", "men", "other"]):
-            Category.objects.create(
-                disaggregation_set=sex, key=key, label=key.title(), position=position
-            )
+        make_sex_categories()
         document = {
             **DOCUMENT,
             "elements": [element("1", ["DHS-CBP"], [TRAINED, EMPLOYED])],

@@ -7,12 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from wpstrack.frameworks.models import Category, DisaggregationSet, Plan
+from wpstrack.frameworks.models import Plan
 from wpstrack.frameworks.services import load_plan_document
 from wpstrack.reporting import services
 from wpstrack.reporting.models import Submission, Value
 from wpstrack.reporting.tests.test_views import DOCUMENT
-from wpstrack.testing import make_personas
+from wpstrack.testing import make_personas, make_sex_categories
 
 typed = st.one_of(
     st.text(max_size=30),
@@ -45,11 +45,7 @@ class GridFuzzTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.w = make_personas()
-        sex = DisaggregationSet.objects.create(key="sex", name="Sex")
-        for position, key in enumerate(["women", "men", "other"]):
-            Category.objects.create(
-                disaggregation_set=sex, key=key, label=key.title(), position=position
-            )
+        make_sex_categories()
         load_plan_document(DOCUMENT, file_name="tiny.yaml", sha256="0" * 64, actor=None)
         cls.round = services.create_round(
             plan=Plan.objects.get(), period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=None

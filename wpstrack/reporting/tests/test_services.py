@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from wpstrack.accounts import access
 from wpstrack.accounts.models import Membership, Role
 from wpstrack.audit.models import AuditEvent
-from wpstrack.frameworks.models import Category, DisaggregationSet, Metric, Plan
+from wpstrack.frameworks.models import Metric, Plan
 from wpstrack.frameworks.services import load_plan_document
 from wpstrack.lib.errors import Conflict, NotAllowed, ServiceError
 from wpstrack.reporting import services
@@ -26,7 +26,7 @@ from wpstrack.reporting.models import (
     Value,
 )
 from wpstrack.reporting.services import InvalidSubmission
-from wpstrack.testing import PersonasTestCase, make_personas
+from wpstrack.testing import PersonasTestCase, make_personas, make_sex_categories
 
 
 def metric(code, metric_type, disaggregation):
@@ -110,10 +110,7 @@ def grid(women="3", men="4", other="0", comment=""):
 
 
 def load_tiny_plan():
-    sex = DisaggregationSet.objects.create(key="sex", name="Sex")
-    Category.objects.create(disaggregation_set=sex, key="women", label="Women", position=0)
-    Category.objects.create(disaggregation_set=sex, key="men", label="Men", position=1)
-    Category.objects.create(disaggregation_set=sex, key="other", label="Other", position=2)
+    make_sex_categories()
     load_plan_document(DOCUMENT, file_name="tiny.yaml", sha256="0" * 64, actor=None)
     return Plan.objects.get(slug="tiny")
 

@@ -1,11 +1,11 @@
 """The round and submission pages: who sees what, and what a save through the form does."""
 
 from wpstrack.accounts.models import Membership, OrgUnit, Role
-from wpstrack.frameworks.models import Category, DisaggregationSet, Plan
+from wpstrack.frameworks.models import Plan
 from wpstrack.frameworks.services import load_plan_document
 from wpstrack.reporting import services
 from wpstrack.reporting.models import Submission, Value
-from wpstrack.testing import PersonasTestCase
+from wpstrack.testing import PersonasTestCase, make_sex_categories
 
 METRIC = {
     "code": "1-M1",
@@ -70,11 +70,7 @@ class RoundPagesTestCase(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        sex = DisaggregationSet.objects.create(key="sex", name="Sex")
-        for position, (key, label) in enumerate(
-            [("women", "Women"), ("men", "Men"), ("other", "Other")]
-        ):
-            Category.objects.create(disaggregation_set=sex, key=key, label=label, position=position)
+        make_sex_categories()
         load_plan_document(DOCUMENT, file_name="tiny.yaml", sha256="0" * 64, actor=None)
         plan = Plan.objects.get()
         import datetime as dt
