@@ -140,7 +140,9 @@ class MetricForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         sets: list[tuple[str, Any]] = [(s.key, s.name) for s in DisaggregationSet.objects.all()]
-        sets = sets or [("sex", _("Sex")), ("age", _("Age"))]
+        sets = (sets or [("sex", _("Sex")), ("age", _("Age"))]) + [
+            ("unit", _("Organisational unit (sub-units)"))
+        ]
         self.fields["disaggregation"].choices = sets  # type: ignore[attr-defined]
 
     def changes(self) -> dict[str, Any]:

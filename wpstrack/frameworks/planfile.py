@@ -13,28 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from wpstrack.accounts.models import OrgUnit, UnitKind
-from wpstrack.frameworks.models import Direction, DisaggregationSet, Frequency, MetricType, Tag
+from wpstrack.frameworks.models import DisaggregationSet, Tag
+from wpstrack.frameworks.planfile_parts import ChecksReader, MetricReader
 from wpstrack.frameworks.planformat import (
     CODE_RE,
     ELEMENT_KEYS,
     ELEMENT_SOURCE_KEYS,
-    FIGURE_KEYS,
     FORMAT,
     LEVEL_KEYS,
-    METRIC_KEYS,
     OBLIGATION_KEYS,
-    PEOPLE_WORDS,
     PERIOD_KEYS,
-    RULE_KEYS,
     SECTION_KEYS,
     SLUG_RE,
     SOURCE_KEYS,
-    TERM_RE,
     TOP_KEYS,
 )
 from wpstrack.lib.filereader import FieldReader, a_or_an
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
-from wpstrack.reporting.approval import valid_step
 
 
 def _finite_number(value: Any) -> bool:
@@ -56,7 +51,7 @@ class PlanFileReport:
         return not self.problems and self.document is not None
 
 
-class _Reader(FieldReader):
+class _Reader(MetricReader, ChecksReader, FieldReader):
     """Walks the parsed YAML once, collecting problems and building the canonical document."""
 
     def __init__(self, file: str, units: set[str], tags: set[str]) -> None:
@@ -232,77 +227,6 @@ class _Reader(FieldReader):
         self.date(source, "date", partial=True)
         return result
 
-    def rule(self, rule: LineDict) -> dict[str, Any]:
-        """A check across metrics; each side is a sum of metric codes (with [combination]) or numbers."""
-        self.known(rule, RULE_KEYS, "a rule")
-        code = self.code(rule, "rule")
-        where = f"rule {code or '?'}"
-        result: dict[str, Any] = {"code": code, "when_missing": rule.get("when_missing", "skip")}
-        for side in ("left", "right"):
-            text = self.text(rule, side, where, required=True)
-            for term in (t.strip() for t in text.split("+")):
-                match = TERM_RE.match(term)
-                if not match or (
-                    match.group("metric") and match.group("metric") not in self.codes["metric"]
-                ):
-                    self.problem(
-                        rule.line_of(side),
-                        side,
-                        f"{where}: {term!r} is not a metric of this plan or a number",
-                        "write metric codes (with [sex=women] for one part) joined by +",
-                        "bad-rule-term",
-                    )
-            result[side] = text
-        operator = rule.get("operator")
-        if operator not in ("<=", "<", ">=", ">", "=="):
-            self.problem(
-                rule.line_of("operator"),
-                "operator",
-                f"{where}: {operator!r} is not an operator",
-                "use one of: <=, <, >=, >, ==",
-                "bad-operator",
-            )
-        if result["when_missing"] not in ("skip", "fail"):
-            self.problem(
-                rule.line_of("when_missing"),
-                "when_missing",
-                f"{where}: use skip or fail",
-                "skip: the rule waits until both sides are reported; fail: a missing side fails it",
-                "bad-when-missing",
-            )
-        result["operator"] = operator
-        result["message"] = self.text(rule, "message", where, required=True)
-        return result
-
-    def approval(self, top: LineDict) -> dict[str, Any]:
-        """Who approves a unit's submission, level by level (see reporting/approval.py)."""
-        result: dict[str, Any] = {"steps": [], "higher_levels_see_unapproved": False}
-        if top.get("approval") is None:
-            return result
-        approval = self.mapping(
-            top["approval"], top.line_of("approval"), "approval", "the approval chain"
-        )
-        if approval is None:
-            return result
-        self.known(approval, {"steps", "higher_levels_see_unapproved"}, "approval")
-        for step in self.items(approval, "steps", "the approval chain"):
-            if not isinstance(step, str) or not valid_step(step, self.unit_kinds):
-                self.problem(
-                    approval.line_of("steps"),
-                    "steps",
-                    f"{step!r} is not an approval step",
-                    "use unit, coordinator, or ancestor:<unit kind> (one of: "
-                    + ", ".join(sorted(self.unit_kinds))
-                    + ")",
-                    "bad-approval-step",
-                )
-                continue
-            result["steps"].append(step)
-        result["higher_levels_see_unapproved"] = self.flag(
-            approval, "higher_levels_see_unapproved", "the approval chain"
-        )
-        return result
-
     def period(self, top: LineDict) -> dict[str, Any]:
         if top.get("period") is None:
             return {"start": None, "end": None, "as_written": ""}
@@ -453,154 +377,6 @@ class _Reader(FieldReader):
             result["note"] = self.text(checked, "note", f"{where}'s source")
         return result
 
-    def metric(self, metric: LineDict) -> dict[str, Any]:
-        self.known(metric, METRIC_KEYS, "a metric")
-        code = self.code(metric, "metric")
-        where = f"metric {code or '?'}"
-        text = self.text(metric, "text", where, required=True)
-        kind = self.choice(
-            metric,
-            "type",
-            where,
-            list(MetricType.values),
-            None,
-            "bad-metric-type",
-            owner="the metric",
-        )
-        default_split = ["sex"] if kind == MetricType.COUNT and PEOPLE_WORDS.search(text) else []
-        split = metric.get("disaggregation", default_split)
-        if not isinstance(split, list) or any(s not in self.disaggregations for s in split):
-            self.problem(
-                metric.line_of("disaggregation"),
-                "disaggregation",
-                f"{where}: {split!r} is not a list of disaggregations",
-                "use a list of: " + ", ".join(sorted(self.disaggregations)),
-                "bad-disaggregation",
-            )
-            split = []
-        return {
-            "code": code,
-            "text": text,
-            "type": kind,
-            "unit": self.text(metric, "unit", where),
-            "direction": self.choice(
-                metric,
-                "direction",
-                where,
-                list(Direction.values),
-                None,
-                "bad-direction",
-                owner="the metric",
-            ),
-            "compare_previous": self.flag(metric, "compare_previous", where),
-            "disaggregation": list(split),
-            "frequency": self.choice(
-                metric, "frequency", where, list(Frequency.values), "annual", "bad-frequency"
-            ),
-            "sensitive": self.flag(metric, "sensitive", where),
-            "source_text": self.choice(
-                metric, "source_text", where, ["table", "appendix"], "table", "bad-source-text"
-            ),
-            "appendix_text": self.text(metric, "appendix_text", where),
-            "note": self.text(metric, "note", where),
-            "baselines": self.figures(metric, "baselines", where),
-            "targets": self.figures(metric, "targets", where),
-            "plausible": self.plausible(metric, where),
-            "scale": self.scale(metric, where, kind),
-        }
-
-    def scale(self, metric: LineDict, where: str, kind: str) -> list[str]:
-        """A rating's answers, in order (``scale: [Low, Medium, High]``); only ratings have one."""
-        answers = [str(a).strip() for a in self.items(metric, "scale", where)]
-        if kind == "rating" and not answers:
-            self.problem(
-                metric.line,
-                "scale",
-                f"{where}: a rating needs its scale",
-                "add scale: [first answer, second answer, ...]",
-                "missing-scale",
-            )
-        if answers and kind != "rating":
-            self.problem(
-                metric.line_of("scale"),
-                "scale",
-                f"{where}: only a rating has a scale",
-                "remove scale, or make the type rating",
-                "scale-not-rating",
-            )
-        if len(set(answers)) != len(answers) or any(not a for a in answers):
-            self.problem(
-                metric.line_of("scale"),
-                "scale",
-                f"{where}: each answer must be given once",
-                "list each answer once",
-                "bad-scale",
-            )
-        return answers
-
-    def plausible(self, metric: LineDict, where: str) -> dict[str, Any]:
-        """Bounds outside which a value needs a comment: ``plausible: {min: 0, max: 5000}``."""
-        if metric.get("plausible") is None:
-            return {}
-        bounds = self.mapping(metric["plausible"], metric.line_of("plausible"), "plausible", where)
-        if bounds is None:
-            return {}
-        self.known(bounds, {"min", "max"}, f"{where}'s plausible range")
-        result = {}
-        for key in ("min", "max"):
-            value = bounds.get(key)
-            if value is None:
-                continue
-            if not _finite_number(value):
-                self.problem(
-                    bounds.line_of(key),
-                    key,
-                    f"{where}: plausible {key} {value!r} is not a number",
-                    "write a number, e.g. 0 or 5000",
-                    "not-a-number",
-                )
-                continue
-            result[key] = value
-        if "min" in result and "max" in result and result["min"] > result["max"]:
-            self.problem(
-                bounds.line_of("max"),
-                "max",
-                f"{where}: plausible max is below min",
-                "swap the two figures",
-                "bad-plausible-range",
-            )
-        return result
-
-    def figures(self, metric: LineDict, key: str, where: str) -> list[dict[str, Any]]:
-        figures = []
-        one = key.removesuffix("s")  # baseline, target
-        for figure in self.records(metric, key, where, f"{where}'s {key}"):
-            self.known(figure, FIGURE_KEYS, f"{where}'s {key}")
-            number = figure.get("value")
-            if not _finite_number(number):
-                self.problem(
-                    figure.line_of("value"),
-                    "value",
-                    f"{where}: {key} value {number!r} is not a number",
-                    "write the figure as a number, e.g. 30 or 12.5",
-                    "not-a-number",
-                )
-            if "period" not in figure:
-                self.problem(
-                    figure.line,
-                    "period",
-                    f"missing in {a_or_an(one)} of {where}",
-                    f"give the {one} the period as written, or period: null where the "
-                    "document states none",
-                    "missing-period",
-                )
-            entry = {"value": number, "period": self.text(figure, "period", where)}
-            for extra in ("as_written", "note"):
-                if figure.get(extra):
-                    entry[extra] = self.text(figure, extra, where)
-            figures.append(entry)
-        return figures
-
     def section(self, section: LineDict) -> dict[str, Any]:
         self.known(section, SECTION_KEYS, "a section")
         code = self.code(section, "section")
@@ -662,7 +438,9 @@ def read_plan_file(path: Path) -> PlanFileReport:
     reader = _Reader(path.name, units, tags)
     # Sex and age are always available, as the product promises, even before the sets load.
     reader.unit_kinds = set(UnitKind.objects.values_list("key", flat=True))
+    # "unit" (by the reporting unit's sub-units) is built in: its categories are the tree itself.
     reader.disaggregations = {
+        "unit",
         "sex",
         "age",
         *DisaggregationSet.objects.values_list("key", flat=True),

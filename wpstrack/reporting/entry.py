@@ -50,6 +50,9 @@ class EntryPlan:
             unit=submission.unit
         ).select_related("metric", "definition", "element")
         categories = _categories()
+        # "unit" breaks a figure down by the reporting unit's own sub-units (active ones).
+        below = [(u.code, u.short_name) for u in submission.unit.children.filter(is_active=True)]
+        categories["unit"] = below or [(submission.unit.code, submission.unit.short_name)]
         metrics, actions = [], []
         for assignment in assignments:
             if assignment.metric is None:

@@ -230,3 +230,22 @@ class RoundPagesTestCase(PersonasTestCase):
         ]
         everything = self.client.get(self.url() + "/history.json").json()["events"]
         assert len(everything) > len(events)
+
+
+class UnitBreakdownTestCase(PersonasTestCase):
+    def test_a_metric_by_unit_has_one_cell_per_sub_unit_of_the_reporting_unit(self):
+        import datetime as dt
+
+        by_unit = {**METRIC, "code": "1-M1", "disaggregation": ["unit"]}
+        document = {**DOCUMENT, "elements": [element("1", ["DHS-ICE"], [by_unit])]}
+        load_plan_document(document, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+        reporting_round = services.create_round(
+            plan=Plan.objects.get(), period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=None
+        )
+        services.open_round(reporting_round=reporting_round, actor=None)
+        self.client.force_login(self.w.cora)
+        data = self.client.get(f"/rounds/{reporting_round.pk}/units/DHS-ICE.json").json()
+        cells = data["metrics"][0]["cells"]
+        assert [(c["combination"], c["label"]) for c in cells] == [
+            ("unit=DHS-ICE-ERO", "DHS-ICE-ERO")
+        ]
