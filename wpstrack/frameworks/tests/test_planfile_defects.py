@@ -330,7 +330,7 @@ def test_it_reports_an_unknown_disaggregation():
         (
             "bad-disaggregation",
             "bad-disaggregation.yaml:35: disaggregation: metric G1-A1-M1: ['gender'] is not a "
-            "list of disaggregations (use a list of: age, sex)",
+            "list of disaggregations (use a list of: age, sex, unit)",
         )
     ]
 
