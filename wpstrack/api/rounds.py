@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 
 from wpstrack.accounts import access
 from wpstrack.frameworks.models import Plan
 from wpstrack.reporting import services
-from wpstrack.reporting.views import round_summary, submission_data
+from wpstrack.reporting.views import history_data, round_summary, submission_data
 
 router = Router(tags=["rounds"])
 
@@ -145,3 +146,49 @@ def comment(request: HttpRequest, round_id: int, code: str, body: TextIn) -> Sta
         submission=_submission(request, round_id, code), actor=_user(request), text=body.text
     )
     return Status(201, {"ok": True})
+
+
+@router.post("/rounds/{round_id}/open")
+def open_round(request: HttpRequest, round_id: int) -> dict[str, Any]:
+    reporting_round = access.get_round_for_user(_user(request), round_id)
+    services.open_round(reporting_round=reporting_round, actor=_user(request))
+    return {"ok": True, "round": round_summary(reporting_round)}
+
+
+@router.get("/rounds/{round_id}/assignments")
+def list_assignments(request: HttpRequest, round_id: int) -> dict[str, Any]:
+    """What each unit owes (coordinators of the plan only)."""
+    reporting_round = access.get_round_for_user(_user(request), round_id)
+    if not access.can_manage_round(_user(request), reporting_round):
+        raise PermissionDenied
+    items = reporting_round.assignments.select_related("unit", "metric", "element")
+    return {
+        "ok": True,
+        "assignments": [
+            {
+                "id": a.pk,
+                "unit": a.unit.code,
+                "element": a.element.code,
+                "metric": a.metric.code if a.metric else None,
+            }
+            for a in items
+        ],
+    }
+
+
+@router.delete("/rounds/{round_id}/assignments/{assignment_id}")
+def remove_assignment(request: HttpRequest, round_id: int, assignment_id: int) -> dict[str, Any]:
+    reporting_round = access.get_round_for_user(_user(request), round_id)
+    assignment = reporting_round.assignments.filter(pk=assignment_id).first()
+    if assignment is None:
+        raise Http404(str(assignment_id))
+    services.remove_assignment(assignment=assignment, actor=_user(request))
+    return {"ok": True}
+
+
+@router.get("/rounds/{round_id}/units/{code}/history")
+def history(
+    request: HttpRequest, round_id: int, code: str, metric: str = "", combination: str | None = None
+) -> dict[str, Any]:
+    submission = _submission(request, round_id, code)
+    return {"ok": True, **history_data(submission, metric[:60], combination)}

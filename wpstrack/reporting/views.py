@@ -466,18 +466,16 @@ def submission_comment(request: HttpRequest, round_id: int, code: str) -> HttpRe
     )
 
 
-@require_safe
-def submission_history(request: HttpRequest, round_id: int, code: str) -> HttpResponse:
+def history_data(
+    submission: Submission, metric: str = "", combination: str | None = None
+) -> dict[str, Any]:
     """Every recorded change to the submission, its values and action updates, newest first;
-    ``?metric=CODE`` (and ``&combination=sex=women``) narrows it to one value's history."""
-    reporting_round = access.get_round_for_user(request.user, round_id)
-    submission = access.get_submission_for_user(request.user, reporting_round, code)
-    metric = request.GET.get("metric", "")[:60]
+    with ``metric`` (and ``combination``), one value's history only."""
     values = submission.values.all()
     if metric:
         values = values.filter(metric__code=metric)
-        if "combination" in request.GET:
-            values = values.filter(combination=request.GET["combination"][:200])
+        if combination is not None:
+            values = values.filter(combination=combination)
     value_ids = [str(i) for i in values.values_list("id", flat=True)]
     if metric:
         events = AuditEvent.objects.filter(_q("reporting.value", value_ids))
@@ -488,8 +486,8 @@ def submission_history(request: HttpRequest, round_id: int, code: str) -> HttpRe
             | _q("reporting.value", value_ids)
             | _q("reporting.actionupdate", update_ids)
         )
-    data = {
-        "round": round_summary(reporting_round),
+    return {
+        "round": round_summary(submission.reporting_round),
         "unit": {"code": submission.unit.code},
         "metric": metric or None,
         "events": [
@@ -504,6 +502,15 @@ def submission_history(request: HttpRequest, round_id: int, code: str) -> HttpRe
             for e in events
         ],
     }
+
+
+@require_safe
+def submission_history(request: HttpRequest, round_id: int, code: str) -> HttpResponse:
+    """The history page; ``?metric=CODE&combination=sex=women`` narrows it to one value."""
+    reporting_round = access.get_round_for_user(request.user, round_id)
+    submission = access.get_submission_for_user(request.user, reporting_round, code)
+    combination = request.GET["combination"][:200] if "combination" in request.GET else None
+    data = history_data(submission, request.GET.get("metric", "")[:60], combination)
     return render_page(request, "reporting/history.html", data)
 
 

@@ -184,6 +184,59 @@ class ApiTestCase(PersonasTestCase):
         assert body["errors"][0]["code"] == "unknown-metric"
         assert Value.objects.count() == 0
 
+    def test_the_history_of_one_value_through_the_api(self):
+        self.call("post", self.unit_path(), self.w.fatima, {**self.values(), "lock_version": 0})
+        events = self.call(
+            "get", self.unit_path() + "/history?metric=1-M1&combination=sex=women", self.w.fatima
+        ).json()["events"]
+        assert [e["changes"]["number"] for e in events] == [[None, "3"]]
+
+    def test_a_coordinator_edits_targets_and_checks_through_the_api(self):
+        body = self.call(
+            "post",
+            "/plans/tiny/metrics/1-M1",
+            self.w.cora,
+            {"targets": [{"value": 30, "period": "FY2030"}], "reason": "agreed"},
+        ).json()
+        assert body["ok"] and body["changed"]
+        bad = self.call(
+            "post",
+            "/plans/tiny/metrics/1-M1",
+            self.w.cora,
+            {"targets": [{"value": "thirty", "period": "FY2030"}]},
+        ).json()
+        assert bad["status"] == 400 and bad["code"] == "not-a-number"
+        rule = {
+            "code": "R1",
+            "left": "1-M1[sex=women]",
+            "operator": "<=",
+            "right": "100",
+            "message": "At most 100.",
+        }
+        assert self.call("post", "/plans/tiny/rules", self.w.cora, rule).json()["changed"]
+        assert self.call("post", "/plans/tiny/rules", self.w.fatima, rule).json()["status"] == 403
+        assert self.call("delete", "/plans/tiny/rules/R1", self.w.cora).json()["changed"]
+
+    def test_a_coordinator_adjusts_a_prepared_round_through_the_api(self):
+        prepared = self.call(
+            "post",
+            "/rounds",
+            self.w.cora,
+            {"plan": "tiny", "period": "FY2026-Q1", "due_date": "2026-01-31", "open": False},
+        ).json()
+        round_id = prepared["round"]["id"]
+        items = self.call("get", f"/rounds/{round_id}/assignments", self.w.cora).json()[
+            "assignments"
+        ]
+        assert self.call("get", f"/rounds/{round_id}/assignments", self.w.fatima).status_code == 403
+        assert self.call(
+            "delete", f"/rounds/{round_id}/assignments/{items[0]['id']}", self.w.cora
+        ).json()["ok"]
+        assert (
+            self.call("post", f"/rounds/{round_id}/open", self.w.cora).json()["round"]["state"]
+            == "open"
+        )
+
 
 class ApiKeyPageTestCase(PersonasTestCase):
     def test_a_person_makes_a_key_sees_it_once_and_revokes_it(self):
