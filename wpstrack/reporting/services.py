@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from wpstrack.accounts import access
 from wpstrack.accounts.models import OrgUnit, User
+from wpstrack.audit.models import AuditEvent
 from wpstrack.audit.services import record_event
 from wpstrack.frameworks.models import Element, Plan
 from wpstrack.lib.errors import Conflict, NotAllowed, ServiceError
@@ -224,12 +225,33 @@ def _locked(submission: Submission, lock_version: int | None) -> Submission:
         raise Conflict(
             "stale-submission",
             _(
-                "Someone saved this submission after you opened it (now version %(now)s, yours %(yours)s). "
+                "Someone saved this submission after you opened it (now version %(now)s, yours %(yours)s)%(what)s. "
                 "Nothing of yours was saved: reload to see their changes, then make yours again."
             )
-            % {"now": fresh.lock_version, "yours": lock_version},
+            % {
+                "now": fresh.lock_version,
+                "yours": lock_version,
+                "what": _changed_since(fresh, lock_version),
+            },
         )
     return fresh
+
+
+def _changed_since(submission: Submission, version: int) -> str:
+    """Who saved what since ``version``, from the audit, for the conflict message."""
+    saves = AuditEvent.objects.filter(
+        action="submission.save", object_type="reporting.submission", object_id=str(submission.pk)
+    ).order_by("created_at", "id")
+    parts = []
+    for event in saves:
+        _old, new = event.changes.get("lock_version", [None, None])
+        if isinstance(new, int) and new > version:
+            cells = event.changes.get("cells", [None, []])[1] or []
+            parts.append(
+                f"{event.actor_label}: {', '.join(cells[:10])}"
+                + (" ..." if len(cells) > 10 else "")
+            )
+    return (": " + "; ".join(parts)) if parts else ""
 
 
 @transaction.atomic
@@ -257,6 +279,17 @@ def save_submission(
     changed = _store_values(submission, plan, cleaned, actor, reason)
     changed += _store_actions(submission, action_rows, actor, reason)
     if changed:
+        record_event(
+            actor=actor,
+            action="submission.save",
+            obj=submission,
+            unit=submission.unit,
+            changes={
+                "lock_version": [submission.lock_version, submission.lock_version + 1],
+                "cells": [None, changed],
+            },
+            reason=reason,
+        )
         if submission.state == SubmissionState.RETURNED:
             record_event(
                 actor=actor,
@@ -278,9 +311,9 @@ def _store_values(
     cleaned: dict[str, dict[str, Any]],
     actor: User,
     reason: str,
-) -> int:
+) -> list[str]:
     existing = {(v.metric_id, v.combination): v for v in submission.values.all()}
-    changed = 0
+    changed: list[str] = []
     for item in plan.metrics:
         for combo, cell in cleaned.get(item.code, {}).items():
             new = {
@@ -321,7 +354,7 @@ def _store_values(
                 changes=differences,
                 reason=reason,
             )
-            changed += 1
+            changed.append(f"{item.code} {combo or 'total'}")
     return changed
 
 
@@ -336,9 +369,9 @@ def _show(value: Any) -> Any:
 
 def _store_actions(
     submission: Submission, rows: dict[int, dict[str, Any]], actor: User, reason: str
-) -> int:
+) -> list[str]:
     existing = {u.element_id: u for u in submission.action_updates.all()}
-    changed = 0
+    changed: list[str] = []
     for element_id, new in rows.items():
         update = existing.get(element_id)
         old = {k: getattr(update, k) for k in new} if update else {k: None for k in new}
@@ -358,7 +391,7 @@ def _store_actions(
             changes=differences,
             reason=reason,
         )
-        changed += 1
+        changed.append(f"action {update.element.code}")
     return changed
 
 
