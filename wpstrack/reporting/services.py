@@ -278,6 +278,13 @@ def save_submission(
         raise InvalidSubmission(blocking)
     changed = _store_values(submission, plan, cleaned, actor, reason)
     changed += _store_actions(submission, action_rows, actor, reason)
+    if changed and submission.furthest_step >= 0 and not reason.strip():
+        # Once a report has been submitted, every later change says why (the reviewer reads it).
+        raise ServiceError(
+            "reason-required",
+            _("This report was submitted before: say what you changed and why."),
+            field="reason",
+        )
     if changed:
         record_event(
             actor=actor,

@@ -306,6 +306,7 @@ def submission_data(
             "state": submission.state,
             "state_name": str(submission.get_state_display()),
             "lock_version": submission.lock_version,
+            "submitted_before": submission.furthest_step >= 0,
             "submitted_by": submission.submitted_by.email if submission.submitted_by else None,
             "submitted_at": submission.submitted_at.isoformat()
             if submission.submitted_at

@@ -86,7 +86,12 @@ class ApiTestCase(PersonasTestCase):
             "post", self.unit_path() + "/return", self.w.ravi, {"comment": "recount"}
         )
         assert returned.json() == {"ok": True, "state": "returned"}
-        self.call("post", self.unit_path(), self.w.fatima, {**self.values("5"), "submit": True})
+        self.call(
+            "post",
+            self.unit_path(),
+            self.w.fatima,
+            {**self.values("5"), "submit": True, "reason": "recounted"},
+        )
         assert (
             self.call("post", self.unit_path() + "/approve", self.w.ravi).json()["state"]
             == "approved"

@@ -130,9 +130,12 @@ class ReportingServicesTestCase(PersonasTestCase):
             reporting_round=reporting_round or self.round, unit__code=unit
         )
 
-    def save(self, values=None, actions=None, actor=None, submission=None, reason=""):
-        """Save as someone who has just opened the page (the current lock_version)."""
+    def save(self, values=None, actions=None, actor=None, submission=None, reason=None):
+        """Save as someone who has just opened the page (the current lock_version); after a first
+        submission a change needs a reason, so one is given unless the test says otherwise."""
         submission = submission or self.submission()
+        if reason is None:
+            reason = "corrected" if submission.furthest_step >= 0 else ""
         return services.save_submission(
             submission=submission,
             values=grid() if values is None else values,
@@ -438,6 +441,19 @@ class ReportingServicesTestCase(PersonasTestCase):
         assert submission.state == "returned"
         comment = SubmissionComment.objects.get(submission=submission)
         assert (comment.author, comment.text) == (self.w.ravi, "Women looks low.")
+
+    def test_a_change_after_submission_needs_a_reason(self):
+        self.save()
+        self.submit()
+        services.return_submission(
+            submission=self.submission(), actor=self.w.ravi, comment="Recount."
+        )
+        with self.assertRaises(ServiceError) as caught:
+            self.save(values=grid(women="9"), reason="")
+        assert caught.exception.code == "reason-required"
+        self.save(values=grid(women="9"), reason="recounted the register")
+        event = AuditEvent.objects.filter(action="value.set").latest("id")
+        assert event.reason == "recounted the register"
 
     def test_a_save_after_return_puts_it_back_to_draft(self):
         self.save()
