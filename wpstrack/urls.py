@@ -133,6 +133,7 @@ page_patterns = [
     *twin("rounds/<id:round_id>", round_views.round_detail, "round-detail"),
     path("rounds/<id:round_id>/open", round_views.round_open, name="round-open"),
     path("rounds/<id:round_id>/close", round_views.round_close, name="round-close"),
+    path("rounds/<id:round_id>/assignments", round_views.assignment_add, name="assignment-add"),
     path(
         "rounds/<id:round_id>/assignments/<id:assignment_id>/remove",
         round_views.assignment_remove,

@@ -207,6 +207,51 @@ def remove_assignment(*, assignment: Assignment, actor: User) -> None:
     assignment.delete()
 
 
+@transaction.atomic
+def add_assignment(
+    *, reporting_round: ReportingRound, unit: OrgUnit, item: str, actor: User
+) -> Assignment:
+    """Before opening, a coordinator may give a unit one more item: a metric code (its figures)
+    or an element code (that action's status)."""
+    _require_manager(reporting_round, actor)
+    if reporting_round.state != RoundState.DRAFT:
+        raise Conflict("round-not-draft", _("Assignments can change only before the round opens."))
+    plan = reporting_round.plan
+    metric = (
+        plan.metrics.filter(code=item, retired_in=None).select_related("element", "current").first()
+    )
+    element = metric.element if metric else plan.elements.filter(code=item, retired_in=None).first()
+    if element is None:
+        raise ServiceError(
+            "unknown-item",
+            _("%(item)s is neither a metric nor an element of %(plan)s.")
+            % {"item": item, "plan": plan.slug},
+            field="item",
+        )
+    existing = reporting_round.assignments.filter(unit=unit, element=element, metric=metric)
+    if existing.exists():
+        raise Conflict(
+            "already-assigned",
+            _("%(unit)s already owes %(item)s.") % {"unit": unit.code, "item": item},
+            field="item",
+        )
+    assignment = Assignment.objects.create(
+        reporting_round=reporting_round,
+        unit=unit,
+        element=element,
+        metric=metric,
+        definition=metric.current if metric else None,
+    )
+    record_event(
+        actor=actor,
+        action="assignment.create",
+        obj=assignment,
+        unit=unit,
+        changes={"unit": [None, unit.code], "item": [None, item]},
+    )
+    return assignment
+
+
 def _require_manager(reporting_round: ReportingRound, actor: User | None) -> None:
     if actor is not None and not access.can_manage_round(actor, reporting_round):
         raise NotAllowed(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wpstrack.accounts import access
+from wpstrack.accounts.models import OrgUnit
 from wpstrack.audit.models import AuditEvent
 from wpstrack.frameworks.models import Plan
 from wpstrack.lib.errors import ServiceError
@@ -125,7 +126,12 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "owed": dict(owed),
         "can_manage": manager,
     }
-    context = {"assignments": assignments if manager and reporting_round.state == "draft" else []}
+    drafting = manager and reporting_round.state == "draft"
+    context = {
+        "assignments": assignments if drafting else [],
+        "drafting": drafting,
+        "all_units": OrgUnit.objects.filter(is_active=True) if drafting else [],
+    }
     return render_page(request, "reporting/round_detail.html", data, context)
 
 
@@ -164,6 +170,22 @@ def round_close(request: HttpRequest, round_id: int) -> HttpResponse:
         lambda r: services.close_round(reporting_round=r, actor=access.actor(request)),
         _("The round is closed."),
     )
+
+
+@require_POST
+def assignment_add(request: HttpRequest, round_id: int) -> HttpResponse:
+    def add(reporting_round: ReportingRound) -> None:
+        unit = OrgUnit.objects.filter(code=request.POST.get("unit", "")[:40]).first()
+        if unit is None:
+            raise ServiceError("unknown-unit", _("Choose a unit from the list."), field="unit")
+        services.add_assignment(
+            reporting_round=reporting_round,
+            unit=unit,
+            item=request.POST.get("item", "").strip()[:60],
+            actor=access.actor(request),
+        )
+
+    return _round_action(request, round_id, add, _("Item added to the round."))
 
 
 @require_POST

@@ -89,7 +89,9 @@ def test_a_whole_round_from_opening_to_approval(page, live_server, check_accessi
     page.goto(f"{round_url.rstrip('/')}/units/DHS-CBP")
     assert "Please recount 4.2-A1." in page.content()
     page.get_by_label("4.2-A1-M1 Total").fill("4")
-    page.get_by_label(re.compile("What you changed and why")).fill("Recounted the policies reviewed.")
+    page.get_by_label(re.compile("What you changed and why")).fill(
+        "Recounted the policies reviewed."
+    )
     page.get_by_role("button", name="Save and submit").click()
     page.wait_for_load_state()
     assert "Submitted for review." in page.content()

@@ -249,3 +249,48 @@ class UnitBreakdownTestCase(PersonasTestCase):
         assert [(c["combination"], c["label"]) for c in cells] == [
             ("unit=DHS-ICE-ERO", "DHS-ICE-ERO")
         ]
+
+
+class AdjustRoundTestCase(PersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        import datetime as dt
+
+        make_sex_categories()
+        load_plan_document(DOCUMENT, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+        cls.round = services.create_round(
+            plan=Plan.objects.get(), period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=None
+        )
+
+    def owed(self, unit):
+        return sorted(
+            a.metric.code if a.metric else a.element.code
+            for a in self.round.assignments.filter(unit__code=unit).select_related(
+                "metric", "element"
+            )
+        )
+
+    def test_a_coordinator_gives_a_unit_one_more_item_before_opening(self):
+        self.client.force_login(self.w.cora)
+        self.client.post(
+            f"/rounds/{self.round.pk}/assignments", {"unit": "DHS-ICE", "item": "1-M1"}
+        )
+        assert self.owed("DHS-ICE") == ["1-M1"]
+        response = self.client.post(
+            f"/rounds/{self.round.pk}/assignments", {"unit": "DHS-ICE", "item": "9-M9"}, follow=True
+        )
+        self.assertContains(response, "is neither a metric nor an element")
+        services.open_round(reporting_round=self.round, actor=None)
+        response = self.client.post(
+            f"/rounds/{self.round.pk}/assignments", {"unit": "DHS-ICE", "item": "1"}, follow=True
+        )
+        self.assertContains(response, "Assignments can change only before the round opens")
+        assert self.owed("DHS-ICE") == ["1-M1"]
+
+    def test_only_coordinators_adjust_a_round(self):
+        self.client.force_login(self.w.fatima)
+        response = self.client.post(
+            f"/rounds/{self.round.pk}/assignments", {"unit": "DHS-ICE", "item": "1-M1"}
+        )
+        assert response.status_code == 403 and self.owed("DHS-ICE") == []
