@@ -72,3 +72,68 @@ def make_sex_categories() -> None:
         [("women", "Women"), ("men", "Men"), ("other", "Other")]
     ):
         Category.objects.create(disaggregation_set=sex, key=key, label=label, position=position)
+
+
+def plan_metric(
+    code: str, metric_type: str = "count", disaggregation: list[str] | None = None, **fields: object
+) -> dict[str, object]:
+    """A metric as a canonical plan document holds it, for tests that build plans in code."""
+    return {
+        "code": code,
+        "text": f"Metric {code}.",
+        "type": metric_type,
+        "unit": "",
+        "direction": "increase",
+        "compare_previous": False,
+        "disaggregation": ["sex"] if disaggregation is None else disaggregation,
+        "frequency": "quarterly",
+        "sensitive": False,
+        "source_text": "table",
+        "appendix_text": "",
+        "note": "",
+        "baselines": [],
+        "targets": [],
+        "plausible": {},
+        "scale": [],
+        **fields,
+    }
+
+
+def plan_action(code: str, units: list[str], metrics: list[dict[str, object]]) -> dict[str, object]:
+    """An action-level element of a canonical plan document."""
+    return {
+        "code": code,
+        "level": "action",
+        "title": f"Action {code}",
+        "text": "",
+        "responsible_as_written": "",
+        "units": units,
+        "outcomes": [],
+        "tags": [],
+        "needs_indicators": False,
+        "source": {"section": code},
+        "note": "",
+        "metrics": metrics,
+        "children": [],
+    }
+
+
+def plan_document(elements: list[dict[str, object]], **fields: object) -> dict[str, object]:
+    """A one-level plan ("tiny", owned by DHS) in the canonical shape ``planfile`` produces."""
+    return {
+        "format": "wpstrack-plan/1",
+        "slug": "tiny",
+        "title": "Tiny plan",
+        "short_title": "",
+        "owner_unit": "DHS",
+        "source": {"file": "tiny.txt", "title": "Tiny", "publisher": "", "note": "", "date": None},
+        "period": {"start": None, "end": None, "as_written": ""},
+        "fiscal_year_start_month": 10,
+        "approval": {"steps": [], "higher_levels_see_unapproved": False},
+        "rules": [],
+        "levels": [{"key": "action", "name": "Action"}],
+        "sections": [],
+        "obligations": [],
+        "elements": elements,
+        **fields,
+    }

@@ -3,59 +3,17 @@
 from wpstrack.audit.models import AuditEvent
 from wpstrack.frameworks.models import Element, Metric, MetricDefinition, Plan, Tag, TagSet
 from wpstrack.frameworks.services import load_plan_document
-from wpstrack.testing import PersonasTestCase
+from wpstrack.testing import PersonasTestCase, plan_action, plan_document, plan_metric
 
-DOCUMENT = {
-    "format": "wpstrack-plan/1",
-    "slug": "tiny",
-    "title": "Tiny plan",
-    "short_title": "",
-    "owner_unit": "DHS",
-    "source": {"file": "tiny.txt", "title": "Tiny", "publisher": "", "note": "", "date": None},
-    "period": {"start": None, "end": None, "as_written": ""},
-    "fiscal_year_start_month": 10,
-    "approval": {"steps": [], "higher_levels_see_unapproved": False},
-    "rules": [],
-    "levels": [{"key": "goal", "name": "Goal"}],
-    "sections": [],
-    "obligations": [],
-    "elements": [
-        {
-            "code": "1",
-            "level": "goal",
-            "title": "Recruit women",
-            "text": "",
-            "responsible_as_written": "",
-            "units": [],
-            "outcomes": [],
-            "tags": [],
-            "needs_indicators": False,
-            "source": {"section": "Goal 1"},
-            "note": "",
-            "children": [],
-            "metrics": [
-                {
-                    "code": "1-M1",
-                    "text": "Number of women hired.",
-                    "type": "count",
-                    "unit": "",
-                    "direction": "increase",
-                    "compare_previous": False,
-                    "disaggregation": ["sex"],
-                    "frequency": "annual",
-                    "sensitive": False,
-                    "source_text": "table",
-                    "appendix_text": "",
-                    "note": "",
-                    "baselines": [],
-                    "targets": [],
-                    "plausible": {},
-                    "scale": [],
-                }
-            ],
-        }
-    ],
+GOAL = {
+    **plan_action(
+        "1", [], [plan_metric("1-M1", text="Number of women hired.", frequency="annual")]
+    ),
+    "level": "goal",
+    "title": "Recruit women",
+    "source": {"section": "Goal 1"},
 }
+DOCUMENT = plan_document([GOAL], levels=[{"key": "goal", "name": "Goal"}])
 
 ELEMENT_FORM = {
     "base_version": 1,

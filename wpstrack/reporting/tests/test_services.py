@@ -26,72 +26,25 @@ from wpstrack.reporting.models import (
     Value,
 )
 from wpstrack.reporting.services import InvalidSubmission
-from wpstrack.testing import PersonasTestCase, make_personas, make_sex_categories
+from wpstrack.testing import (
+    PersonasTestCase,
+    make_personas,
+    make_sex_categories,
+    plan_action,
+    plan_document,
+    plan_metric,
+)
 
-
-def metric(code, metric_type, disaggregation):
-    return {
-        "code": code,
-        "text": f"Metric {code}.",
-        "type": metric_type,
-        "unit": "",
-        "direction": "increase",
-        "compare_previous": False,
-        "disaggregation": disaggregation,
-        "frequency": "quarterly",
-        "sensitive": False,
-        "source_text": "table",
-        "appendix_text": "",
-        "note": "",
-        "baselines": [],
-        "targets": [],
-        "plausible": {},
-        "scale": [],
-    }
-
-
-def action(code, units, metrics):
-    return {
-        "code": code,
-        "level": "action",
-        "title": f"Action {code}",
-        "text": "",
-        "responsible_as_written": "",
-        "units": units,
-        "outcomes": [],
-        "tags": [],
-        "needs_indicators": False,
-        "source": {"section": code},
-        "note": "",
-        "metrics": metrics,
-        "children": [],
-    }
-
-
-DOCUMENT = {
-    "format": "wpstrack-plan/1",
-    "slug": "tiny",
-    "title": "Tiny plan",
-    "short_title": "",
-    "owner_unit": "DHS",
-    "source": {"file": "tiny.txt", "title": "Tiny", "publisher": "", "note": "", "date": None},
-    "period": {"start": None, "end": None, "as_written": ""},
-    "fiscal_year_start_month": 10,
-    "approval": {"steps": [], "higher_levels_see_unapproved": False},
-    "rules": [],
-    "levels": [{"key": "action", "name": "Action"}],
-    "sections": [],
-    "obligations": [],
-    "elements": [
+metric, action = plan_metric, plan_action
+DOCUMENT = plan_document(
+    [
         action(
-            "1",
-            ["DHS-CBP"],
-            [metric("1-M1", "count", ["sex"]), metric("1-M2", "percentage", [])],
+            "1", ["DHS-CBP"], [metric("1-M1", "count", ["sex"]), metric("1-M2", "percentage", [])]
         ),
         # Another unit's action: CBP must not owe it.
         action("2", ["DHS-ICE"], [metric("2-M1", "count", [])]),
-    ],
-}
+    ]
+)
 
 Q3_DUE = dt.date(2025, 7, 31)
 ACTIONS = {"1": {"status": "on_track", "percent_complete": "40"}}

@@ -5,65 +5,22 @@ from wpstrack.frameworks.models import Plan
 from wpstrack.frameworks.services import load_plan_document
 from wpstrack.reporting import services
 from wpstrack.reporting.models import Submission, Value
-from wpstrack.testing import PersonasTestCase, make_sex_categories
+from wpstrack.testing import (
+    PersonasTestCase,
+    make_sex_categories,
+    plan_action,
+    plan_document,
+    plan_metric,
+)
 
-METRIC = {
-    "code": "1-M1",
-    "text": "Number of women and men trained.",
-    "type": "count",
-    "unit": "people",
-    "direction": "increase",
-    "compare_previous": False,
-    "disaggregation": ["sex"],
-    "frequency": "quarterly",
-    "sensitive": False,
-    "source_text": "table",
-    "appendix_text": "",
-    "note": "",
-    "baselines": [],
-    "targets": [],
-    "plausible": {},
-    "scale": [],
-}
-
-
-def element(code, units, metrics):
-    return {
-        "code": code,
-        "level": "action",
-        "title": f"Action {code}",
-        "text": "",
-        "responsible_as_written": "",
-        "units": units,
-        "outcomes": [],
-        "tags": [],
-        "needs_indicators": False,
-        "source": {"section": code},
-        "note": "",
-        "metrics": metrics,
-        "children": [],
-    }
-
-
-DOCUMENT = {
-    "format": "wpstrack-plan/1",
-    "slug": "tiny",
-    "title": "Tiny plan",
-    "short_title": "",
-    "owner_unit": "DHS",
-    "source": {"file": "tiny.txt", "title": "Tiny", "publisher": "", "note": "", "date": None},
-    "period": {"start": None, "end": None, "as_written": ""},
-    "fiscal_year_start_month": 10,
-    "approval": {"steps": [], "higher_levels_see_unapproved": False},
-    "rules": [],
-    "levels": [{"key": "action", "name": "Action"}],
-    "sections": [],
-    "obligations": [],
-    "elements": [
+METRIC = plan_metric("1-M1", text="Number of women and men trained.", unit="people")
+element = plan_action
+DOCUMENT = plan_document(
+    [
         element("1", ["DHS-CBP"], [METRIC]),
         element("2", ["DHS-ICE-ERO"], [{**METRIC, "code": "2-M1"}]),
-    ],
-}
+    ]
+)
 
 
 class RoundPagesTestCase(PersonasTestCase):
