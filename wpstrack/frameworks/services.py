@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,101 +36,120 @@ def _label(actor: User | None, actor_label: str | None) -> str:
     return actor_label or (actor.email if actor else "system")
 
 
-@transaction.atomic
-def load_tag_sets(
-    path: Path, *, actor: User | None, actor_label: str | None = None
+@dataclass(frozen=True)
+class _ReferenceKind:
+    """How one reference file names its sets and their items (tag sets, category sets)."""
+
+    list_key: str
+    items_key: str
+    label: str  # the item field that is shown and may be renamed
+    set_model: Any
+    item_model: Any
+    parent: str  # the item's foreign key to its set
+    set_action: str
+    item_action: str
+
+
+TAG_SETS = _ReferenceKind(
+    "tag_sets", "tags", "name", TagSet, Tag, "tag_set", "tag_set.create", "tag.save"
+)
+CATEGORY_SETS = _ReferenceKind(
+    "sets",
+    "categories",
+    "label",
+    DisaggregationSet,
+    Category,
+    "disaggregation_set",
+    "disaggregation_set.create",
+    "category.save",
+)
+
+
+def _load_reference_sets(
+    path: Path, kind: _ReferenceKind, *, actor: User | None, actor_label: str | None
 ) -> list[Problem]:
-    """Load ``tag-sets.yaml``: sets and tags are added or renamed, never removed."""
+    """Sets and their items are added or renamed, never removed: elements and values refer to
+    their keys. The whole file is checked before anything is written."""
     try:
         data = load_yaml(path)
     except YamlFileError as error:
         return [error.problem]
-    if not isinstance(data, LineDict) or not isinstance(data.get("tag_sets"), list):
+    sets = data.get(kind.list_key) if isinstance(data, LineDict) else None
+    if not isinstance(sets, list):
         return [
             Problem(
-                path.name, 1, "tag_sets", "expected a list of tag sets", "see plans/tag-sets.yaml"
+                path.name,
+                1,
+                kind.list_key,
+                f"expected a list under {kind.list_key}",
+                f"see plans/{path.name}",
             )
         ]
-    for raw in data["tag_sets"]:
-        tag_set, created = TagSet.objects.get_or_create(
+    problems = [
+        Problem(
+            path.name,
+            getattr(raw, "line", 1),
+            kind.list_key,
+            "each set needs a key and a name",
+            "write - {key: ..., name: ...}",
+        )
+        for raw in sets
+        if not isinstance(raw, dict)
+        or not raw.get("key")
+        or not raw.get("name")
+        or not all(
+            isinstance(i, dict) and i.get("key") is not None and i.get(kind.label)
+            for i in raw.get(kind.items_key) or []
+        )
+    ]
+    if problems:
+        return problems
+    for raw in sets:
+        found, created = kind.set_model.objects.get_or_create(
             key=raw["key"], defaults={"name": raw["name"], "source": raw.get("source", "")}
         )
         if created:
             record_event(
                 actor=actor,
                 actor_label=actor_label,
-                action="tag_set.create",
-                obj=tag_set,
-                changes={"name": [None, tag_set.name]},
+                action=kind.set_action,
+                obj=found,
+                changes={"name": [None, found.name]},
             )
-        for position, item in enumerate(raw.get("tags") or []):
-            tag, created = Tag.objects.get_or_create(
-                tag_set=tag_set,
+        for position, item in enumerate(raw.get(kind.items_key) or []):
+            row, created = kind.item_model.objects.get_or_create(
+                **{kind.parent: found},
                 key=str(item["key"]),
-                defaults={"name": item["name"], "position": position},
+                defaults={kind.label: item[kind.label], "position": position},
             )
-            if created or tag.name != item["name"]:
+            old = getattr(row, kind.label)
+            if created or old != item[kind.label]:
                 record_event(
                     actor=actor,
                     actor_label=actor_label,
-                    action="tag.save",
-                    obj=tag,
-                    changes={"name": [None if created else tag.name, item["name"]]},
+                    action=kind.item_action,
+                    obj=row,
+                    changes={kind.label: [None if created else old, item[kind.label]]},
                 )
-                tag.name = item["name"]
-                tag.save(update_fields=["name"])
+                setattr(row, kind.label, item[kind.label])
+                row.save(update_fields=[kind.label])
     return []
+
+
+@transaction.atomic
+def load_tag_sets(
+    path: Path, *, actor: User | None, actor_label: str | None = None
+) -> list[Problem]:
+    """Load ``tag-sets.yaml``."""
+    return _load_reference_sets(path, TAG_SETS, actor=actor, actor_label=actor_label)
 
 
 @transaction.atomic
 def load_disaggregations(
     path: Path, *, actor: User | None, actor_label: str | None = None
 ) -> list[Problem]:
-    """Load ``disaggregations.yaml``: sets and categories are added or relabelled, never removed
-    (values are stored against their keys)."""
-    try:
-        data = load_yaml(path)
-    except YamlFileError as error:
-        return [error.problem]
-    if not isinstance(data, LineDict) or not isinstance(data.get("sets"), list):
-        return [
-            Problem(
-                path.name,
-                1,
-                "sets",
-                "expected a list of disaggregation sets",
-                "see plans/disaggregations.yaml",
-            )
-        ]
-    for raw in data["sets"]:
-        found, created = DisaggregationSet.objects.get_or_create(
-            key=raw["key"], defaults={"name": raw["name"], "source": raw.get("source", "")}
-        )
-        if created:
-            record_event(
-                actor=actor,
-                actor_label=actor_label,
-                action="disaggregation_set.create",
-                obj=found,
-                changes={"name": [None, found.name]},
-            )
-        for position, item in enumerate(raw.get("categories") or []):
-            category, created = Category.objects.get_or_create(
-                disaggregation_set=found,
-                key=str(item["key"]),
-                defaults={"label": item["label"], "position": position},
-            )
-            if created or category.label != item["label"]:
-                record_event(
-                    actor=actor,
-                    actor_label=actor_label,
-                    action="category.save",
-                    obj=category,
-                    changes={"label": [None if created else category.label, item["label"]]},
-                )
-                category.label = item["label"]
-                category.save(update_fields=["label"])
-    return []
+    """Load ``disaggregations.yaml`` (values are stored against the category keys)."""
+    return _load_reference_sets(path, CATEGORY_SETS, actor=actor, actor_label=actor_label)
 
 
 def _date(value: str | None) -> dt.date | None:

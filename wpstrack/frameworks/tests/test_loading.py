@@ -148,3 +148,35 @@ def test_the_export_plan_command_writes_yaml_that_loads_back(tmp_path):
     call_command("export_plan", "dhs-wps-2024", "--out", str(out))
     result = load_plan_files([out], actor=None)
     assert result.ok and result.loaded == [("dhs-wps-2024", None, [])]
+
+
+@pytest.mark.django_db
+def test_a_reference_file_with_a_nameless_set_is_refused_not_a_crash(tmp_path):
+    from wpstrack.frameworks.services import load_disaggregations
+
+    path = tmp_path / "disaggregations.yaml"
+    path.write_text("sets:\n  - key: sex\n    categories: [{key: women, label: Women}]\n")
+    problems = load_disaggregations(path, actor=None)
+    assert [str(p) for p in problems] == [
+        "disaggregations.yaml:2: sets: each set needs a key and a name (write - {key: ..., name: ...})"
+    ]
+    from wpstrack.frameworks.models import DisaggregationSet
+
+    assert not DisaggregationSet.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_relabelled_category_is_renamed_in_place_and_audited(tmp_path):
+    from wpstrack.frameworks.models import Category
+    from wpstrack.frameworks.services import load_disaggregations
+
+    path = tmp_path / "disaggregations.yaml"
+    path.write_text("sets:\n  - {key: sex, name: Sex, categories: [{key: other, label: Other}]}\n")
+    load_disaggregations(path, actor=None)
+    path.write_text(
+        "sets:\n  - {key: sex, name: Sex, categories: [{key: other, label: Not recorded}]}\n"
+    )
+    load_disaggregations(path, actor=None)
+    assert Category.objects.get(key="other").label == "Not recorded"
+    event = AuditEvent.objects.filter(action="category.save").latest("id")
+    assert event.changes == {"label": ["Other", "Not recorded"]}
