@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,7 +26,7 @@ from wpstrack.frameworks.forms import (
 )
 from wpstrack.frameworks.models import DisaggregationSet, Plan, TagSet
 from wpstrack.lib.errors import ServiceError
-from wpstrack.lib.pages import error_page, invalid_form, refused_form, render_page, wants_json
+from wpstrack.lib.pages import act, error_page, invalid_form, refused_form, render_page, wants_json
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -241,15 +242,15 @@ def plan_rule_remove(request: HttpRequest, slug: str, code: str) -> HttpResponse
     plan = access.get_plan_for_user(request.user, slug)
     if not access.can_edit_plan(request.user, plan):
         raise PermissionDenied
-    try:
-        editing.remove_rule(
-            plan=plan, code=code, actor=access.actor(request), reason=request.POST.get("reason", "")
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Rule %(code)s removed.") % {"code": code})
-    return redirect("plan-rules", slug=plan.slug)
+    reason = request.POST.get("reason", "")[:500]
+    return act(
+        request,
+        lambda: editing.remove_rule(
+            plan=plan, code=code, actor=access.actor(request), reason=reason
+        ),
+        _("Rule %(code)s removed.") % {"code": code},
+        reverse("plan-rules", args=[plan.slug]),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

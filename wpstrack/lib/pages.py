@@ -117,3 +117,22 @@ def refused_form(
         return json_error(error.status, error.code, error.message, [error.as_dict()])
     form.add_error(error.field if error.field in form.fields else None, error.message)
     return render_page(request, template, data, {"form": form, **(context or {})}, status=400)
+
+
+def act(request: HttpRequest, action: Callable[[], Any], done: str, back: str) -> HttpResponse:
+    """Run a button's service call: on refusal the canonical body or the message on ``back``;
+    on success the ``done`` message on ``back``."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from wpstrack.lib.errors import ServiceError
+
+    try:
+        action()
+    except ServiceError as error:
+        if wants_json(request):
+            return json_error(error.status, error.code, error.message, [error.as_dict()])
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(request, done)
+    return redirect(back)

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +23,7 @@ from wpstrack.accounts.models import OrgUnit
 from wpstrack.audit.models import AuditEvent
 from wpstrack.frameworks.models import Plan
 from wpstrack.lib.errors import ServiceError
-from wpstrack.lib.pages import error_page, invalid_form, refused_form, render_page, wants_json
+from wpstrack.lib.pages import act, error_page, invalid_form, refused_form, render_page, wants_json
 from wpstrack.reporting import approval, services
 from wpstrack.reporting.entry import EntryPlan
 from wpstrack.reporting.models import ActionStatus, ReportingRound, Submission, SubmissionState
@@ -139,17 +140,9 @@ def _round_action(request: HttpRequest, round_id: int, action: Any, done: str) -
     reporting_round = access.get_round_for_user(request.user, round_id)
     if not access.can_manage_round(request.user, reporting_round):
         raise PermissionDenied
-    try:
-        action(reporting_round)
-    except ServiceError as error:
-        if wants_json(request):
-            return error_page(
-                request, error.status, error.code, _("Not done"), error.message, [error.as_dict()]
-            )
-        messages.error(request, error.message)
-        return redirect("round-detail", round_id=round_id)
-    messages.success(request, done)
-    return redirect("round-detail", round_id=round_id)
+    return act(
+        request, lambda: action(reporting_round), done, reverse("round-detail", args=[round_id])
+    )
 
 
 @require_POST
@@ -425,17 +418,8 @@ def _workflow(
 ) -> HttpResponse:
     reporting_round = access.get_round_for_user(request.user, round_id)
     submission = access.get_submission_for_user(request.user, reporting_round, code)
-    try:
-        action(submission)
-    except ServiceError as error:
-        if wants_json(request):
-            return error_page(
-                request, error.status, error.code, _("Not done"), error.message, [error.as_dict()]
-            )
-        messages.error(request, error.message)
-        return redirect("submission-detail", round_id=round_id, code=code)
-    messages.success(request, done)
-    return redirect("submission-detail", round_id=round_id, code=code)
+    back = reverse("submission-detail", args=[round_id, code])
+    return act(request, lambda: action(submission), done, back)
 
 
 @require_POST
