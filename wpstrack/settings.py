@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "wpstrack.accounts",
     "wpstrack.frameworks",
     "wpstrack.reporting",
+    "wpstrack.workbooks",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,10 @@ REMINDER_DAYS = env_int("REMINDER_DAYS", 7, minimum=1)
 OUTLIER_METHOD = env_choice(
     "OUTLIER_METHOD", "modified-z", {"modified-z": "modified-z", "z": "z", "min-max": "min-max"}
 )
+# Spreadsheet uploads: refused above this size, and (for zip bombs) above these unpacked limits.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
+WORKBOOK_MAX_UNPACKED_BYTES = env_int("WORKBOOK_MAX_UNPACKED_MB", 100, minimum=1) * 1024 * 1024
+WORKBOOK_MAX_CELLS = env_int("WORKBOOK_MAX_CELLS", 1_000_000, minimum=1000)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 72, minimum=1) * 3600

@@ -11,15 +11,18 @@ from wpstrack.lib.converters import (
     ElementCodeConverter,
     IdConverter,
     SlugConverter,
+    TableFormatConverter,
     UnitCodeConverter,
 )
 from wpstrack.lib.pages import twin
 from wpstrack.reporting import views as round_views
+from wpstrack.workbooks import views as workbook_views
 
 register_converter(UnitCodeConverter, "unitcode")
 register_converter(IdConverter, "id")
 register_converter(ElementCodeConverter, "elementcode")
 register_converter(SlugConverter, "planslug")
+register_converter(TableFormatConverter, "tableformat")
 
 handler400 = "wpstrack.lib.errorviews.bad_request"
 handler403 = "wpstrack.lib.errorviews.permission_denied"
@@ -169,6 +172,23 @@ page_patterns = [
         round_views.submission_comment,
         name="submission-comment",
     ),
+    path(
+        "rounds/<id:round_id>/units/<unitcode:code>/template.<tableformat:fmt>",
+        workbook_views.unit_template,
+        name="unit-template",
+    ),
+    path(
+        "rounds/<id:round_id>/template.<tableformat:fmt>",
+        workbook_views.round_template,
+        name="round-template",
+    ),
+    *twin(
+        "rounds/<id:round_id>/units/<unitcode:code>/spreadsheet",
+        workbook_views.unit_upload,
+        "unit-upload",
+    ),
+    *twin("rounds/<id:round_id>/spreadsheet", workbook_views.round_upload, "round-upload"),
+    path("marked/<str:token>", workbook_views.marked_copy, name="marked-copy"),
     path("users/<id:user_id>/roles", views_users.membership_add, name="membership-add"),
     path(
         "users/<id:user_id>/roles/<id:membership_id>/remove",

@@ -272,6 +272,21 @@ def can_manage_round(user: Any, reporting_round: Any) -> bool:
     return can_edit_plan(user, reporting_round.plan)
 
 
+def can_import_submission(user: Any, submission: Any) -> bool:
+    """Who may fill a draft from a spreadsheet: its focal points, and the plan's coordinators
+    (who collect figures from offices that cannot reach the system and upload them for them).
+    ``user`` None is the operator at the server's command line."""
+    open_draft = submission.reporting_round.state == "open" and submission.state in (
+        "draft",
+        "returned",
+    )
+    if user is None:
+        return open_draft
+    return can_edit_submission(user, submission) or (
+        open_draft and can_manage_round(user, submission.reporting_round)
+    )
+
+
 def get_submission_for_user(user: Any, reporting_round: Any, unit_code: str) -> Any:
     submission = (
         reporting_round.submissions.select_related("unit", "reporting_round__plan__owner_unit")

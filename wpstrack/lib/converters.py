@@ -43,3 +43,15 @@ class SlugConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class TableFormatConverter:
+    """How a round's spreadsheet is downloaded: template.xlsx, template.csv, template.actions.csv."""
+
+    regex = r"xlsx|csv|actions\.csv"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

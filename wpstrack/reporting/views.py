@@ -355,6 +355,7 @@ def submission_data(
             for c in submission.comments.select_related("author")
         ],
         "can_edit": access.can_edit_submission(request.user, submission),
+        "can_import": access.can_import_submission(request.user, submission),
         "can_review": access.can_review_submission(request.user, submission),
         "can_reopen": access.can_edit_plan(request.user, submission.reporting_round.plan)
         and submission.state in ("submitted", "approved")
