@@ -79,32 +79,44 @@ class EntryPlan:
         return plan
 
     def load_previous(self) -> None:
-        """The same unit's approved values for the period a metric is compared with."""
+        """The same unit's approved values for the period each metric is compared with, and its
+        approved history: two queries for all metrics (a unit may owe hundreds)."""
         reporting_round = self.submission.reporting_round
         period = Period.parse(reporting_round.period, reporting_round.plan.fiscal_year_start_month)
-        for item in self.metrics:
-            before = (
+        by_metric = {item.metric.pk: item for item in self.metrics}
+        if not by_metric:
+            return
+        wanted = {
+            item.metric.pk: (
                 period.same_period_last_year()
                 if item.definition.compare_previous
                 else period.previous()
-            )
-            rows = Value.objects.filter(
-                submission__unit=self.submission.unit,
-                submission__reporting_round__plan=reporting_round.plan,
-                submission__reporting_round__period=before.code,
-                submission__state=SubmissionState.APPROVED,
-                metric=item.metric,
-            )
-            item.previous = {row.combination: row.number for row in rows}
-            earlier = Value.objects.filter(
+            ).code
+            for item in self.metrics
+        }
+        rows = Value.objects.filter(
+            submission__unit=self.submission.unit,
+            submission__reporting_round__plan=reporting_round.plan,
+            submission__reporting_round__period__in=set(wanted.values()),
+            submission__state=SubmissionState.APPROVED,
+            metric__in=list(by_metric),
+        ).values_list("metric_id", "submission__reporting_round__period", "combination", "number")
+        for metric_id, period_code, combination, number in rows:
+            if wanted[metric_id] == period_code:
+                by_metric[metric_id].previous[combination] = number
+        earlier = (
+            Value.objects.filter(
                 submission__unit=self.submission.unit,
                 submission__state=SubmissionState.APPROVED,
                 submission__reporting_round__period_start__lt=reporting_round.period_start,
-                metric=item.metric,
-            ).order_by("submission__reporting_round__period_start")
-            for row in earlier:
-                if row.number is not None:
-                    item.history.setdefault(row.combination, []).append(row.number)
+                metric__in=list(by_metric),
+                number__isnull=False,
+            )
+            .order_by("submission__reporting_round__period_start")
+            .values_list("metric_id", "combination", "number")
+        )
+        for metric_id, combination, number in earlier:
+            by_metric[metric_id].history.setdefault(combination, []).append(number)
 
     def check(
         self, values: Mapping[str, Mapping[str, dict[str, str]]]

@@ -14,6 +14,7 @@ SAMPLE_KWARGS = {
     "membership_id": "1",
     "uidb64": "MQ",
     "token": "x",
+    "fmt": "xlsx",
 }
 PUBLIC = {
     "login",
@@ -62,7 +63,15 @@ def all_patterns(resolver=None, prefix=""):
         elif isinstance(pattern, URLPattern):
             url = "/" + route
             for key, value in SAMPLE_KWARGS.items():
-                for converter in ("str", "int", "id", "unitcode", "planslug", "elementcode"):
+                for converter in (
+                    "str",
+                    "int",
+                    "id",
+                    "unitcode",
+                    "planslug",
+                    "elementcode",
+                    "tableformat",
+                ):
                     url = url.replace(f"<{converter}:{key}>", value)
                 url = url.replace(f"<{key}>", value)
             yield pattern.name, url

@@ -70,6 +70,10 @@ class UnitEntry:
     )  # (metric, combo) or (action, "")
     cleaned: dict[str, dict[str, Cell]] = field(default_factory=dict)
     action_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, MetricEntry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.metrics = {item.code: item for item in self.plan.metrics}
 
 
 def _blank_problem(place: Place, key: str) -> Problem:
@@ -130,7 +134,7 @@ class Checker:
             entry = self.entry(unit, place)
             if entry is None:
                 continue
-            item = next((m for m in entry.plan.metrics if m.code == code), None)
+            item = entry.metrics.get(code)
             if item is None:
                 self.problems.append(
                     place.problem(
@@ -312,7 +316,7 @@ class Checker:
         key = error.part if action else COLUMN_OF_PART.get(error.part, "value")
         place = entry.places.get((error.metric, "" if action else error.combination))
         if place is None and not action:  # a total of parts that has no total row
-            item = next((m for m in entry.plan.metrics if m.code == error.metric), None)
+            item = entry.metrics.get(error.metric)
             place = entry.places.get((error.metric, item.combos[0])) if item else None
         if place is None:
             return Problem(error.code, error.message, blocking=error.blocking)

@@ -155,6 +155,14 @@ class Content:
         )
 
 
+def plan_keys(
+    unit: str, plan: EntryPlan
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """The key columns a unit's rows have, as ``checksum`` takes them."""
+    values = [(unit, i.code, combo or TOTAL_KEY) for i in plan.metrics for combo in i.combos]
+    return values, [(unit, element.code) for element in plan.actions]
+
+
 def round_key(reporting_round: ReportingRound) -> str:
     return f"{reporting_round.plan.slug}/{reporting_round.period}"
 

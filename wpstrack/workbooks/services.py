@@ -27,6 +27,7 @@ from wpstrack.audit.models import AuditEvent
 from wpstrack.audit.services import record_event
 from wpstrack.lib.errors import Conflict, NotAllowed
 from wpstrack.lib.spreadsheets import csv_cell
+from wpstrack.reporting.entry import EntryPlan
 from wpstrack.reporting.models import ReportingRound, Submission, SubmissionState
 from wpstrack.reporting.services.storing import store_entry
 from wpstrack.workbooks import filecheck, layout, reading, xlsxout
@@ -265,16 +266,34 @@ class _Upload:
         self.problems.extend(checker.problems)
 
     def _out_of_date(self, submissions: dict[str, Submission]) -> None:
+        """Compare the template's key checksum with the round as it is now; a unit of the
+        template with no row left in the file is reported too."""
+        assert self.checker is not None
         unit = self.meta.get("unit", "*")
-        scope = [s for code, s in submissions.items() if unit in ("*", code)]
-        current = layout.build(self.round, scope, unit).checksum if scope else ""  # type: ignore[arg-type]
-        if (
-            current != self.meta.get("checksum")
-            and self.checker
-            and any(
-                p.code in ("unknown-metric", "unknown-combination", "unknown-action", "missing-row")
-                for p in self.checker.problems
-            )
+        values: list[tuple[str, str, str]] = []
+        actions: list[tuple[str, str]] = []
+        for code, submission in submissions.items():
+            if unit not in ("*", code):
+                continue
+            entry = self.checker.entries.get(code)
+            if entry is None:
+                self.checker.problems.append(
+                    Problem(
+                        "missing-row",
+                        _("Every row of %(unit)s is missing.") % {"unit": code},
+                        VALUES,
+                    )
+                )
+                plan = EntryPlan.for_submission(submission)
+            else:
+                plan = entry.plan
+            found = layout.plan_keys(code, plan)
+            values += found[0]
+            actions += found[1]
+        changed = layout.checksum(values, actions) != self.meta.get("checksum")
+        if changed and any(
+            p.code in ("unknown-metric", "unknown-combination", "unknown-action", "missing-row")
+            for p in self.checker.problems
         ):
             self.problems.insert(
                 0,
@@ -284,7 +303,6 @@ class _Upload:
                     % {"at": self.meta.get("generated_at", "?")},
                 ),
             )
-
 
 def _same(old: Any, new: Any) -> bool:
     """Compare as the audit does: 5 and 5.0000 are one figure; None and "" are both empty."""

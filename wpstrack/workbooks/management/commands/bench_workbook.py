@@ -13,7 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 
-ROWS_PER_METRIC = 4  # women, men, other and the computed total
+AGES = ["under-18", "18-24", "25-34", "35-49", "50-plus"]
+ROWS_PER_METRIC = 3 * len(AGES) + 1  # sex x age band, and the computed total
 
 
 class Rollback(Exception):
@@ -31,14 +32,20 @@ def _timed(runs: int, work: Callable[[], Any]) -> tuple[float, float]:
 
 
 def bare_calamine(data: bytes) -> int:
-    """The floor: read the Values sheet with calamine and check each figure is a whole number >= 0."""
+    """The floor: read the Values sheet with calamine and check every cell in plain Python (the
+    figures are whole numbers >= 0, the rest is text)."""
     from python_calamine import CalamineWorkbook
 
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Values")
     bad = 0
     for row in sheet.to_python()[1:]:
-        for value in row[7:8]:
-            if value != "" and not (isinstance(value, float) and value.is_integer() and value >= 0):
+        for number, value in enumerate(row):
+            if value == "":
+                continue
+            if 6 <= number <= 9:
+                if not (isinstance(value, float) and value.is_integer() and value >= 0):
+                    bad += 1
+            elif not isinstance(value, str):
                 bad += 1
     return bad
 
@@ -119,7 +126,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from wpstrack.workbooks import services
 
-        metrics = max(50, options["rows"] // ROWS_PER_METRIC // 50 * 50)
+        metrics = max(1, -(-options["rows"] // ROWS_PER_METRIC))
         runs = options["runs"]
         try:
             with transaction.atomic():
