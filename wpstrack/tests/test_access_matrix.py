@@ -31,6 +31,16 @@ MATRIX = {
     # CBP's draft: its focal point and the coordinator; its reviewer once it is submitted
     "/rounds/{round}/units/DHS-CBP": (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/rounds/{round}/units/DHS-CBP/history": (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # Spreadsheets: whoever may edit (or, for the coordinator, collect) the draft
+    "/rounds/{round}/units/DHS-CBP/spreadsheet": (
+        FORBIDDEN,
+        OK,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
+    "/rounds/{round}/spreadsheet": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/account/api-keys": (OK, OK, OK, OK, OK, OK),
 }
 
@@ -39,6 +49,48 @@ API_MATRIX = {
     "/api/plans/tiny": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/api/rounds/{round}": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/api/rounds/{round}/units/DHS-CBP": (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/api/rounds/{round}/units/DHS-CBP/template.xlsx": (
+        FORBIDDEN,
+        OK,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
+    "/api/rounds/{round}/template.xlsx": (
+        FORBIDDEN,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
+    # downloads (no JSON twin): the same answers as the pages they belong to
+    "/rounds/{round}/units/DHS-CBP/template.xlsx": (
+        FORBIDDEN,
+        OK,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
+    "/rounds/{round}/units/DHS-CBP/template.csv": (
+        FORBIDDEN,
+        OK,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
+    "/rounds/{round}/template.xlsx": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/rounds/{round}/template.actions.csv": (
+        FORBIDDEN,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
 }
 
 
