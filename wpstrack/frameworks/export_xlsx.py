@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-import xlsxwriter
+from wpstrack.lib.spreadsheets import new_workbook, write_cell
 
 
 def _walk(
@@ -25,19 +25,12 @@ def _sheet(
         {"bold": True, "bg_color": "#DCE6F1", "text_wrap": True, "valign": "top"}
     )
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    quoted = book.add_format({"text_wrap": True, "valign": "top", "quote_prefix": True})
     sheet.write_row(0, 0, header, bold)
     for number, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
-            if isinstance(value, bool):
-                sheet.write_boolean(number, column, value, wrap)
-            elif isinstance(value, int | float):
-                sheet.write_number(number, column, value, wrap)
-            elif value is None or value == "":
-                sheet.write_blank(number, column, None, wrap)
-            else:
-                sheet.write_string(
-                    number, column, str(value), wrap
-                )  # never a formula, whatever it starts with
+            # never a formula, whatever the text starts with (lib.spreadsheets explains why)
+            write_cell(sheet, number, column, value, wrap, quoted)
     for column, width in enumerate(widths):
         sheet.set_column(column, column, width)
     sheet.freeze_panes(1, 0)
@@ -46,15 +39,7 @@ def _sheet(
 
 def to_xlsx(document: dict[str, Any]) -> bytes:
     output = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        output,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    book = new_workbook(output)
     source = document["source"]
     _sheet(
         book,
