@@ -67,7 +67,12 @@ def round_template_csv(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 def _import(
-    request: HttpRequest, round_id: int, code: str | None, file: UploadedFile, dry_run: bool
+    request: HttpRequest,
+    round_id: int,
+    code: str | None,
+    file: UploadedFile,
+    dry_run: bool,
+    reason: str = "",
 ) -> HttpResponse:
     user = access.actor(request)
     reporting_round = access.get_round_for_user(user, round_id)
@@ -79,6 +84,7 @@ def _import(
         reporting_round=reporting_round,
         unit=unit,
         dry_run=dry_run,
+        reason=reason[:500],
     )
     body: dict[str, Any] = {"ok": report.ok, "report": report.as_dict()}
     if not report.ok:
@@ -95,15 +101,21 @@ def unit_import(
     code: str,
     file: File[UploadedFile],
     dry_run: Form[bool] = False,
+    reason: Form[str] = "",
 ) -> HttpResponse:
     """Check a filled template (.xlsx or .csv, multipart field ``file``) and import it into the
-    unit's draft. 400 with the report when any cell is wrong (nothing imported)."""
-    return _import(request, round_id, code, file, dry_run)
+    unit's draft (``reason`` is needed once the report has been submitted). 400 with the report
+    when any cell is wrong (nothing imported)."""
+    return _import(request, round_id, code, file, dry_run, reason)
 
 
 @router.post("/rounds/{round_id}/workbook")
 def round_import(
-    request: HttpRequest, round_id: int, file: File[UploadedFile], dry_run: Form[bool] = False
+    request: HttpRequest,
+    round_id: int,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    reason: Form[str] = "",
 ) -> HttpResponse:
     """The whole round's workbook, for coordinators."""
-    return _import(request, round_id, None, file, dry_run)
+    return _import(request, round_id, None, file, dry_run, reason)

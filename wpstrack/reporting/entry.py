@@ -116,7 +116,8 @@ class EntryPlan:
             .values_list("metric_id", "combination", "number")
         )
         for metric_id, combination, number in earlier:
-            by_metric[metric_id].history.setdefault(combination, []).append(number)
+            if number is not None:
+                by_metric[metric_id].history.setdefault(combination, []).append(number)
 
     def check(
         self, values: Mapping[str, Mapping[str, dict[str, str]]]

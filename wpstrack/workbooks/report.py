@@ -91,6 +91,14 @@ FIXES: dict[str, Any] = {
     "draft-changed-since": gettext_lazy(
         "Download a new template, which holds the latest figures, and copy your changes into it."
     ),
+    "reason-required": gettext_lazy(
+        "Upload again and fill in what you changed and why (the reviewer reads it)."
+    ),
+    "round-not-open": gettext_lazy(
+        "Ask the plan's coordinator; a round takes figures only while open."
+    ),
+    "changed-meanwhile": gettext_lazy("Upload the file again."),
+    "not-for-this-metric": gettext_lazy("Clear the cell; put the figure in the Value column."),
     "not-a-number": gettext_lazy("Type digits only, e.g. 12 or 12.5."),
     "ambiguous-comma": gettext_lazy("Write decimals with a point (2.5)."),
     "not-a-whole-number": gettext_lazy("Type a whole number, e.g. 12."),

@@ -304,6 +304,7 @@ class _Upload:
                 ),
             )
 
+
 def _same(old: Any, new: Any) -> bool:
     """Compare as the audit does: 5 and 5.0000 are one figure; None and "" are both empty."""
 
@@ -381,7 +382,7 @@ def _changed_by_others(upload: _Upload, submission: Submission) -> AuditEvent | 
     return None
 
 
-def _permissions(upload: _Upload, actor: User | None) -> dict[str, list[str]]:
+def _permissions(upload: _Upload, actor: User | None, reason: str) -> dict[str, list[str]]:
     """What would change, unit by unit; changes the actor may not make become problems."""
     assert upload.checker is not None
     pending: dict[str, list[str]] = {}
@@ -402,6 +403,15 @@ def _permissions(upload: _Upload, actor: User | None) -> dict[str, list[str]]:
                     else Problem("cannot-edit", message)
                 )
             continue
+        if entry.submission.furthest_step >= 0 and not reason.strip():
+            # As on the form: once a report has been submitted, every change says why.
+            upload.problems.append(
+                Problem(
+                    "reason-required",
+                    _("%(unit)s's report was submitted before: say what you changed and why.")
+                    % {"unit": code},
+                )
+            )
         event = _changed_by_others(upload, entry.submission) if upload.meta else None
         if event is not None:
             upload.problems.append(
@@ -422,7 +432,11 @@ def _permissions(upload: _Upload, actor: User | None) -> dict[str, list[str]]:
 
 
 def _store(
-    upload: _Upload, pending: dict[str, list[str]], actor: User | None, label: str | None
+    upload: _Upload,
+    pending: dict[str, list[str]],
+    actor: User | None,
+    label: str | None,
+    reason: str,
 ) -> None:
     """Write every unit's changes in one transaction; a draft saved meanwhile stops it all."""
     assert upload.checker is not None
@@ -438,14 +452,15 @@ def _store(
                     _("%(unit)s's draft changed while the file was being checked: upload it again.")
                     % {"unit": code},
                 )
-            reason = _("Imported from %(file)s") % {"file": report.filename}
+            why = _("Imported from %(file)s") % {"file": report.filename}
+            why = f"{why}: {reason.strip()}" if reason.strip() else why
             changed = store_entry(
                 submission,
                 entry.plan,
                 entry.cleaned,
                 entry.action_rows,
                 actor=actor,
-                reason=reason,
+                reason=why,
                 actor_label=label,
             )
             if not changed:
@@ -469,7 +484,7 @@ def _store(
                     "state": [old_state, submission.state],
                     "lock_version": [seen, submission.lock_version],
                 },
-                reason=reason,
+                reason=why,
             )
             report.changed[code] = changed
     report.imported = bool(report.changed)
@@ -484,6 +499,7 @@ def import_workbook(
     unit: OrgUnit | None = None,
     dry_run: bool = False,
     actor_label: str | None = None,
+    reason: str = "",
 ) -> Report:
     """Check a whole .xlsx or .csv file and, when it has no errors and ``dry_run`` is off, import
     it into the drafts it is for. ``reporting_round``/``unit`` say what the upload page expects
@@ -516,9 +532,9 @@ def import_workbook(
     upload.run()
     if upload.checker is None or upload.report.errors:
         return upload.report
-    pending = _permissions(upload, actor)
+    pending = _permissions(upload, actor, reason)
     if upload.report.errors or dry_run:
         upload.report.changed = pending if not upload.report.errors else {}
         return upload.report
-    _store(upload, pending, actor, actor_label)
+    _store(upload, pending, actor, actor_label, reason[:500])
     return upload.report

@@ -31,6 +31,11 @@ class UploadForm(forms.Form):
         label=gettext_lazy("Filled template (.xlsx or .csv)"),
         help_text=gettext_lazy("Nothing is imported unless every cell is right."),
     )
+    reason = forms.CharField(
+        label=gettext_lazy("What you changed and why (needed once the report has been submitted)"),
+        required=False,
+        max_length=500,
+    )
     dry_run = forms.BooleanField(
         label=gettext_lazy("Only check the file; do not import it"), required=False
     )
@@ -123,6 +128,7 @@ def _upload(
             reporting_round=reporting_round,
             unit=unit,
             dry_run=form.cleaned_data["dry_run"],
+            reason=form.cleaned_data["reason"],
         )
     except ServiceError as error:
         return error_page(

@@ -225,3 +225,48 @@ class AccessTests(ImportTestCase):
         ice = services.template_xlsx(self.round, self.w.ice, by="t")
         report = self.upload(ice)
         assert report.pairs() == [("wrong-unit", "")]
+
+
+class ConflictTests(ImportTestCase):
+    def test_a_draft_saved_by_someone_after_the_template_was_made_is_not_overwritten(self):
+        old = self.template()
+        submission = self.round.submissions.get(unit=self.cbp)
+        reporting.save_submission(
+            submission=submission,
+            values={"1-M1": {"sex=women": {"number": "9"}}},
+            actions={},
+            lock_version=submission.lock_version,
+            actor=self.w.fatima,
+        )
+        report = self.upload(fill(old))
+        assert [p.code for p in report.errors] == ["draft-changed-since"]
+        assert "fatima@example.org" in report.errors[0].message
+        assert Value.objects.get(metric__code="1-M1", combination="sex=women").number == 9
+
+    def test_the_same_template_corrected_and_uploaded_again_is_not_a_conflict(self):
+        template = self.template()
+        self.upload(fill(template))
+        report = self.upload(fill(template, {"H2": 31, "H3": 70, "H4": 0}))
+        assert report.status == "imported", report.as_dict()
+        assert Value.objects.get(metric__code="1-M1", combination="sex=women").number == 31
+
+    def test_a_returned_report_goes_back_to_draft_when_a_file_is_imported(self):
+        self.upload(fill(self.template()))
+        submission = self.round.submissions.get(unit=self.cbp)
+        reporting.submit_submission(submission=submission, actor=self.w.fatima)
+        reporting.return_submission(submission=submission, actor=self.w.cora, comment="Check H2")
+        data = fill(self.template(), {"H2": 32, "H3": 70, "H4": 0})
+        assert [p.code for p in self.upload(data).errors] == ["reason-required"]
+        report = services.import_workbook(
+            data=data,
+            filename="cbp.xlsx",
+            actor=self.w.fatima,
+            reporting_round=self.round,
+            unit=self.cbp,
+            reason="Corrected the count of women",
+        )
+        assert report.status == "imported"
+        event = AuditEvent.objects.filter(action="submission.import").latest("id")
+        assert event.reason == "Imported from cbp.xlsx: Corrected the count of women"
+        submission.refresh_from_db()
+        assert submission.state == "draft"

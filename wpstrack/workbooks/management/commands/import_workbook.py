@@ -34,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check only, import nothing")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--reason",
+            default="",
+            help="what changed and why (needed for a report submitted before)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -48,6 +53,7 @@ class Command(BaseCommand):
                 filename=path.name,
                 actor=None,
                 dry_run=options["dry_run"],
+                reason=options["reason"],
                 actor_label=f"command import-workbook ({getpass.getuser()})",
             )
         except ServiceError as error:
