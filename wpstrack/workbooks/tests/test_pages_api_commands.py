@@ -207,3 +207,15 @@ class CommandTests(ImportTestCase):
     @pytest.fixture(autouse=True)
     def _tmp(self, tmp_path):
         self.tmp_path = tmp_path
+
+
+class RoundPageFormTests(ImportTestCase):
+    def test_the_units_round_page_has_the_upload_form_for_those_who_may_import(self):
+        self.client.force_login(self.w.fatima)
+        page = self.client.get(f"/rounds/{self.round.pk}/units/DHS-CBP")
+        self.assertContains(page, f'action="/rounds/{self.round.pk}/units/DHS-CBP/spreadsheet"')
+        self.client.force_login(self.w.ravi)
+        self.round.submissions.filter(unit=self.cbp).update(state="submitted", furthest_step=5)
+        page = self.client.get(f"/rounds/{self.round.pk}/units/DHS-CBP")
+        self.assertNotContains(page, 'name="file"')
+        self.assertContains(page, "template.xlsx")
