@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from django.db import models, transaction
 
@@ -10,6 +11,18 @@ from wpstrack.audit.models import AuditEvent
 
 if TYPE_CHECKING:
     from wpstrack.accounts.models import OrgUnit, User
+
+
+class Event(TypedDict):
+    """One audit row for ``record_events``: the keyword arguments of ``record_event``."""
+
+    actor: User | None
+    action: str
+    obj: models.Model
+    changes: NotRequired[dict[str, list[Any]] | None]
+    unit: NotRequired[OrgUnit | None]
+    reason: NotRequired[str]
+    actor_label: NotRequired[str | None]
 
 
 def _plain(value: Any) -> Any:
@@ -48,8 +61,47 @@ def record_event(
     """Append one audit row. Must run inside the caller's transaction, so both land or neither."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must be called inside the service's transaction")
+    event = _event(
+        actor=actor,
+        action=action,
+        obj=obj,
+        changes=changes,
+        unit=unit,
+        reason=reason,
+        actor_label=actor_label,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def record_events(events: Iterable[Event]) -> list[AuditEvent]:
+    """Append many audit rows in as few INSERTs as the database allows (one per batch), in order.
+    Each is the row ``record_event`` would write; the objects must already be saved (have a pk).
+    Must run inside the caller's transaction, so both land or neither."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_events must be called inside the service's transaction")
+    rows = []
+    for event in events:
+        if event["obj"].pk is None:
+            raise ValueError(f"record_events needs saved objects, not {event['obj']!r}")
+        rows.append(_event(**event))
+    # Plain INSERTs of new rows only: no ignore/update_conflicts, so nothing written is changed.
+    return AuditEvent.objects.bulk_create(rows) if rows else []
+
+
+def _event(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, list[Any]] | None = None,
+    unit: OrgUnit | None = None,
+    reason: str = "",
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """The (unsaved) audit row for one change."""
     label = actor_label or (actor.email if actor is not None else "system")
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_label=label,
         action=action,
