@@ -162,8 +162,9 @@ class EntryPlan:
     ) -> dict[tuple[str, str], Decimal | None]:
         """Every figure of the submission (typed now, else stored), with derived totals."""
         stored: dict[str, dict[str, Cell]] = {}
-        for row in self.submission.values.all():
-            stored.setdefault(row.metric.code, {})[row.combination] = Cell(number=row.number)
+        rows = self.submission.values.values_list("metric__code", "combination", "number")
+        for code, combination, number in rows:
+            stored.setdefault(code, {})[combination] = Cell(number=number)
         figures: dict[tuple[str, str], Decimal | None] = {}
         for item in self.metrics:
             cells = cleaned.get(item.code) or stored.get(item.code, {})

@@ -103,14 +103,14 @@ def _setup(metrics: int) -> tuple[Any, Any]:
     return rnd, unit
 
 
-def _filled(template: bytes) -> bytes:
+def _filled(template: bytes, shift: int = 0) -> bytes:
     import openpyxl
 
     book = openpyxl.load_workbook(io.BytesIO(template))
     sheet = book["Values"]
     for number, row in enumerate(sheet.iter_rows(min_row=2, max_col=5), start=2):
         if row[4].value != "total":
-            sheet[f"H{number}"] = (number * 7) % 50
+            sheet[f"H{number}"] = (number * 7) % 50 + shift
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
@@ -149,11 +149,35 @@ class Command(BaseCommand):
                         assert report.status == "imported", report.errors[:3]
                         transaction.set_rollback(True)
 
+                with transaction.atomic():  # a template made after the first import
+                    services.import_workbook(data=data, filename="b.xlsx", actor=None)
+                    again = _filled(services.template_xlsx(rnd, unit, by="bench"), shift=1)
+                    transaction.set_rollback(True)
+
+                def change() -> float:
+                    """Import over a draft that already holds every figure, changing each one."""
+                    with transaction.atomic():
+                        services.import_workbook(data=data, filename="b.xlsx", actor=None)
+                        start = time.perf_counter()
+                        report = services.import_workbook(
+                            data=again, filename="again.xlsx", actor=None
+                        )
+                        took = time.perf_counter() - start
+                        assert report.status == "imported", report.errors[:3]
+                        transaction.set_rollback(True)
+                    return took
+
+                changes = sorted(change() for _ in range(runs))
                 bare = _timed(runs, lambda: bare_calamine(data))
                 opx = _timed(runs, lambda: bare_openpyxl(data))
                 ours = _timed(runs, check)
                 full = _timed(runs, load)
                 self._print(metrics * ROWS_PER_METRIC, len(data), setup, bare, opx, ours, full)
+                median = statistics.median(changes)
+                self.stdout.write(
+                    f"  wpstrack re-import, all values changed {median:5.3f} s  ({changes[0]:.3f})"
+                    f"  {median / bare[0]:5.1f}x   goal < 2 s"
+                )
                 raise Rollback
         except Rollback:
             pass
