@@ -93,6 +93,9 @@ class Checker:
         self.only_unit = only_unit
         self.entries: dict[str, UnitEntry] = {}
         self.problems: list[Problem] = []
+        # Sheets with a row whose key cells are blank or unknown: that row may well be the one
+        # ``missing_rows`` would call missing, so it is reported once, at its cell, instead.
+        self.unkeyed: set[str] = set()
 
     def entry(self, unit: str, place: Place, key: str = "unit") -> UnitEntry | None:
         if self.only_unit and unit != self.only_unit:
@@ -129,13 +132,16 @@ class Checker:
             ]
             if missing:
                 self.problems += [_blank_problem(place, key) for key in missing]
+                self.unkeyed.add(table.sheet)
                 continue
             unit, code, key = (cells[k].strip() for k in ("unit", "metric", "key"))
             entry = self.entry(unit, place)
             if entry is None:
+                self.unkeyed.add(table.sheet)
                 continue
             item = entry.metrics.get(code)
             if item is None:
+                self.unkeyed.add(table.sheet)
                 self.problems.append(
                     place.problem(
                         "unknown-metric",
@@ -148,6 +154,7 @@ class Checker:
             combo = TOTAL if key.casefold() == TOTAL_KEY else key
             is_total = combo == TOTAL and item.combos != [TOTAL]
             if combo not in item.combos and not (is_total and item.definition.type == "count"):
+                self.unkeyed.add(table.sheet)
                 self.problems.append(
                     place.problem(
                         "unknown-combination",
@@ -242,12 +249,15 @@ class Checker:
             ]
             if missing:
                 self.problems += [_blank_problem(place, key) for key in missing]
+                self.unkeyed.add(table.sheet)
                 continue
             unit, code = cells["unit"].strip(), cells["action"].strip()
             entry = self.entry(unit, place)
             if entry is None:
+                self.unkeyed.add(table.sheet)
                 continue
             if code not in {a.code for a in entry.plan.actions}:
+                self.unkeyed.add(table.sheet)
                 self.problems.append(
                     place.problem(
                         "unknown-action",
@@ -276,6 +286,8 @@ class Checker:
 
     # -- what only the whole file can say ---------------------------------------------------
     def missing_rows(self, values: Table | None, actions: Table | None) -> None:
+        values = None if values is None or values.sheet in self.unkeyed else values
+        actions = None if actions is None or actions.sheet in self.unkeyed else actions
         for unit, entry in self.entries.items():
             for item in entry.plan.metrics:
                 for combo in item.combos:

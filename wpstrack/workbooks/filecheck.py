@@ -6,6 +6,12 @@ zip members can unpack to gigabytes; XML can declare entities. So we sniff the f
 bytes (not the name), unpack every member under a cap, refuse any DTD, and scan each sheet's cell
 references, formulas and merged ranges ourselves with byte-level searches (fast enough to add a
 few milliseconds to a 5,000-row file). Only then is the workbook handed to calamine.
+
+The scan must see what calamine will read, or a bomb slips past it: calamine finds parts without
+regard to case, takes relationship targets as written, reads r attributes in either quote and
+places a cell without one after the previous cell. So each sheet is found the way calamine finds
+it, anything that could make the two readings differ is refused as damaged, and a sheet whose
+cells do not all carry a plain r="A1" reference is parsed for real (see ``_extent``).
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
-from defusedxml import ElementTree as SafeTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -25,13 +31,15 @@ from wpstrack.workbooks.report import FileRefused
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 MAX_MEMBERS = 2000
-MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c r="([A-Z]{1,3})([0-9]{1,7})"')
-CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+# Every cell element, whatever its prefix (calamine goes by the local name): the byte scan is
+# trusted only when each of them is a CELL_REF match and every r attribute (R_ATTR) is a CELL_REF
+# or ROW_REF one; otherwise ``_extent`` parses the sheet.
+CELL_TAG = re.compile(rb"<(?:[^\s<>/:=\"']+:)?c[\s>/]")
 ROW_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\br="([0-9]{1,7})"')
+R_ATTR = re.compile(rb"\br\s*=")  # every r attribute however written (and, rarely, text)
+A1_REF = re.compile(r"([A-Za-z]{0,9})([0-9]{1,15})")
 ANY_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
 FORMULA = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?f\b([^>]*?)(/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?f>)", re.S
@@ -136,6 +144,10 @@ def _scan_zip(data: bytes) -> dict[str, SheetScan]:
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _corrupt() from None
     names = {info.filename for info in members}
+    if len({name.lower() for name in names}) != len(members):
+        # calamine takes the first part whose name matches without regard to case, zipfile the
+        # last of the same name: the two could read different parts.
+        raise _corrupt(_("two of its parts have the same name, ignoring case"))
     if "mimetype" in names and archive.read("mimetype").startswith(
         b"application/vnd.oasis.opendocument"
     ):
@@ -154,9 +166,9 @@ def _scan_zip(data: bytes) -> dict[str, SheetScan]:
             "macro-enabled-file",
             _("This is a macro-enabled workbook (.xlsm); macros are not accepted."),
         )
-    if not content_types or "xl/workbook.xml" not in parts:
+    if not content_types:
         raise _corrupt(_("it has no workbook part"))
-    return {name: _scan_sheet(name, parts[path]) for name, path in _sheet_paths(parts).items()}
+    return {name: _scan_sheet(name, xml) for name, xml in _sheet_parts(parts).items()}
 
 
 def _unpack(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> dict[str, bytes]:
@@ -211,41 +223,120 @@ def _refuse_doctype(name: str, body: bytes) -> None:
         )
 
 
-def _sheet_paths(parts: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name -> path of its XML part, from workbook.xml and its relationships."""
+def _sheet_parts(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """Sheet name -> the XML calamine will read for it, found as calamine finds it: every element
+    named ``sheet`` (any prefix) with its literal ``r:id`` (or ``relationships:id``) attribute,
+    the relationship's Target as written, "xl/" put before it unless it starts with "xl/" or
+    "/xl/", the part looked up without regard to case. A sheet this cannot settle is refused,
+    never skipped: a skipped sheet would reach calamine unscanned."""
+    by_name = {name.lower(): body for name, body in parts.items()}
+    book = by_name.get("xl/workbook.xml")
+    rels = by_name.get("xl/_rels/workbook.xml.rels")
+    if book is None or rels is None:
+        raise _corrupt(_("it has no workbook part"))
+    if b"&" in rels or re.search(rb"\b(?:r|relationships):id\s*=\s*[\"'][^\"']*&", book):
+        # calamine compares ids and takes targets without decoding entities; we would decode them
+        raise _corrupt(_("its workbook part is not as a spreadsheet program writes it"))
+    targets = {rel.get("Id", ""): rel.get("Target", "") for rel in _elements(rels, "Relationship")}
+    sheets: dict[str, bytes] = {}
+    for sheet in _elements(book, "sheet"):
+        name = sheet.get("name", "")
+        ids = [sheet[key] for key in ("r:id", "relationships:id") if key in sheet]
+        target = targets.get(ids[0], "") if len(ids) == 1 else ""
+        path = target[1:] if target.startswith("/xl/") else target
+        path = path if path.startswith("xl/") else f"xl/{path}"
+        xml = by_name.get(path.lower()) if target else None
+        if xml is None:
+            raise _corrupt(_("its sheet %(name)s cannot be found") % {"name": name[:40]})
+        if name in sheets:  # calamine would read the first of the two for both
+            raise _corrupt(_("two of its sheets are named %(name)s") % {"name": name[:40]})
+        sheets[name] = xml
+    return sheets
+
+
+def _elements(xml: bytes, local: str) -> list[dict[str, str]]:
+    """The attributes of every element whose local name is ``local``, under their names as
+    written ("r:id"), which is how calamine matches them. DTDs were refused before this."""
+    found: list[dict[str, str]] = []
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        if tag.rpartition(":")[2] == local:
+            found.append(attributes)
+
+    parser = _parser()
+    parser.StartElementHandler = start
     try:
-        book = SafeTree.fromstring(parts["xl/workbook.xml"])
-        rels = SafeTree.fromstring(parts.get("xl/_rels/workbook.xml.rels", b"<Relationships/>"))
-    except Exception:  # defusedxml raises its own and ParseError; any means a damaged file
+        parser.Parse(xml, True)
+    except expat.ExpatError:
         raise _corrupt(_("its workbook part is not valid XML")) from None
-    targets = {}
-    for rel in rels.iter(f"{PKG_REL_NS}Relationship"):
-        target = rel.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        targets[rel.get("Id", "")] = target
-    paths = {}
-    for sheet in book.iter(f"{MAIN_NS}sheet"):
-        path = targets.get(sheet.get(f"{REL_NS}id", ""), "")
-        if path in parts:
-            paths[sheet.get("name", "")] = path
-    return paths
+    return found
+
+
+def _parser() -> expat.XMLParserType:
+    """An expat parser that stops at any DTD, whatever encoding hid it from ``_refuse_doctype``."""
+
+    def refuse(*_args: object) -> None:
+        raise FileRefused(
+            "xml-entities",
+            _("The file declares XML entities, which could read files on the server."),
+        )
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    return parser
+
+
+def _extent(name: str, xml: bytes) -> tuple[int, int]:
+    """The furthest row and column calamine would place a cell at, from a real parse: it follows
+    r attributes whatever their quotes, spacing or leading zeros, and puts a cell without one
+    after the previous cell (or in the row after the previous row). Slower than the byte scan,
+    so used only for sheets that scan could misread; a cell reference calamine would reject
+    is refused here as damaged."""
+    row, col, far_row, far_col = 1, 1, 0, 0
+
+    def number(text: str) -> tuple[int, int]:
+        match = A1_REF.fullmatch(text.strip())
+        if match is None:
+            raise _corrupt(_("sheet %(name)s has a bad cell reference") % {"name": name[:40]})
+        return int(match.group(2)), column_number(match.group(1).upper())
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        nonlocal row, col, far_row, far_col
+        local = tag.rpartition(":")[2]
+        if local == "row" and "r" in attributes:
+            row = number(attributes["r"])[0]
+        elif local == "c":
+            at_row, at_col = number(attributes["r"]) if "r" in attributes else (row, col)
+            far_row, far_col = max(far_row, at_row, row), max(far_col, at_col)
+            col = at_col + 1
+
+    def end(tag: str) -> None:
+        nonlocal row, col
+        if tag.rpartition(":")[2] == "row":
+            row, col = row + 1, 1
+
+    parser = _parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError:
+        raise _corrupt(_("sheet %(name)s is not valid XML") % {"name": name[:40]}) from None
+    return far_row, far_col
 
 
 def _scan_sheet(name: str, xml: bytes) -> SheetScan:
     scan = SheetScan(name)
     refs = CELL_REF.findall(xml)
-    tags = len(CELL_TAG.findall(xml))
-    if len(refs) != tags:
-        # Some cells have no reference, or not as the first attribute: take the slow, sure way.
-        refs = ANY_REF.findall(xml)
-        rows = [int(r) for r in ROW_REF.findall(xml)]
-        scan.max_row = max([*rows, *(int(r) for _c, r in refs), tags and 1])
-        scan.max_col = max([*(column_number(c) for c in {c for c, _r in refs}), tags])
+    rows = ROW_REF.findall(xml)
+    if len(refs) != len(CELL_TAG.findall(xml)) or len(R_ATTR.findall(xml)) != len(refs) + len(rows):
+        # Some cell lacks a plain r="A1" as its first attribute, or some r attribute is written
+        # otherwise (quotes, spaces, zeros, twice): the byte scan could misplace a far cell.
+        scan.max_row, scan.max_col = _extent(name, xml)
     elif refs:
-        scan.max_row = max(int(r) for _c, r in refs)
+        scan.max_row = max(int(r) for r in [*(r for _c, r in refs), *rows])
         scan.max_col = max(column_number(c) for c in {c for c, _r in refs})
-        rows = [int(r) for r in ROW_REF.findall(xml)]
-        scan.max_row = max([scan.max_row, *rows])
     if scan.max_row * max(scan.max_col, 1) > settings.WORKBOOK_MAX_CELLS:
         raise FileRefused(
             "too-many-cells",

