@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "wpstrack.frameworks",
     "wpstrack.reporting",
     "wpstrack.workbooks",
+    "wpstrack.analysis",
 ]
 
 MIDDLEWARE = [

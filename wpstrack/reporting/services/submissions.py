@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from wpstrack.accounts import access
 from wpstrack.accounts.models import User
+from wpstrack.analysis.refresh import refresh_for_submission
 from wpstrack.audit.models import AuditEvent
 from wpstrack.audit.services import record_event
 from wpstrack.lib.errors import Conflict, NotAllowed, ServiceError
@@ -258,6 +259,7 @@ def approve_submission(*, submission: Submission, actor: User) -> Submission:
         approved_at=timezone.now(),
         approved_by=actor,
     )
+    refresh_for_submission(submission)  # dashboards show approved figures only, at once
     transaction.on_commit(lambda: notifications.approved(submission))
     return submission
 
@@ -279,7 +281,8 @@ def reopen_submission(*, submission: Submission, actor: User, reason: str) -> Su
     if not reason.strip():
         raise ServiceError("reason-required", _("Give the reason for reopening."), field="reason")
     submission.approvals.filter(current=True).update(current=False)
-    return _change_state(
+    was_approved = submission.state == SubmissionState.APPROVED
+    submission = _change_state(
         submission,
         SubmissionState.DRAFT,
         actor,
@@ -288,6 +291,9 @@ def reopen_submission(*, submission: Submission, actor: User, reason: str) -> Su
         approved_by=None,
         approval_step=0,
     )
+    if was_approved:
+        refresh_for_submission(submission)  # its figures leave the dashboards
+    return submission
 
 
 @transaction.atomic
