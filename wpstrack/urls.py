@@ -4,12 +4,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, register_converter
 
 from wpstrack.accounts import views, views_auth, views_users
+from wpstrack.analysis import views as analysis_views
 from wpstrack.api.urls import api
 from wpstrack.frameworks import views as plan_views
 from wpstrack.frameworks import views_edit as plan_edit_views
 from wpstrack.lib.converters import (
     ElementCodeConverter,
     IdConverter,
+    PeriodConverter,
     SlugConverter,
     TableFormatConverter,
     UnitCodeConverter,
@@ -23,6 +25,7 @@ register_converter(IdConverter, "id")
 register_converter(ElementCodeConverter, "elementcode")
 register_converter(SlugConverter, "planslug")
 register_converter(TableFormatConverter, "tableformat")
+register_converter(PeriodConverter, "period")
 
 handler400 = "wpstrack.lib.errorviews.bad_request"
 handler403 = "wpstrack.lib.errorviews.permission_denied"
@@ -93,6 +96,17 @@ page_patterns = [
         "plans/<planslug:slug>/elements/<elementcode:code>",
         plan_views.element_detail,
         "element-detail",
+    ),
+    *twin("plans/<planslug:slug>/scorecard", analysis_views.plan_scorecard, "plan-scorecard"),
+    *twin(
+        "plans/<planslug:slug>/metrics/<elementcode:code>",
+        analysis_views.metric_detail,
+        "metric-detail",
+    ),
+    *twin(
+        "plans/<planslug:slug>/metrics/<elementcode:code>/figures/<period:period>",
+        analysis_views.figure_provenance,
+        "figure-provenance",
     ),
     *twin("crosswalk", plan_views.crosswalk, "crosswalk"),
     *twin("tag-sets", plan_edit_views.tag_sets, "tag-sets"),

@@ -55,3 +55,15 @@ class TableFormatConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class PeriodConverter:
+    """A reporting period code: FY2025 or FY2025-Q3."""
+
+    regex = r"FY[0-9]{4}(?:-Q[1-4])?"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

@@ -25,6 +25,10 @@ MATRIX = {
     "/disaggregations": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/plans/tiny/rules": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/plans/tiny/elements/1.1/edit": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # dashboards: approved figures only, for anyone with a role
+    "/plans/reported/scorecard": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/reported/metrics/1-M1": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/reported/metrics/1-M1/figures/FY2025-Q3": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/rounds": (OK, OK, OK, OK, OK, OK),
     "/rounds/new": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/rounds/{round}": (OK, OK, OK, OK, OK, FORBIDDEN),

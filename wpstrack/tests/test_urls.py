@@ -15,6 +15,7 @@ SAMPLE_KWARGS = {
     "uidb64": "MQ",
     "token": "x",
     "fmt": "xlsx",
+    "period": "FY2025-Q3",
 }
 PUBLIC = {
     "login",
@@ -71,6 +72,7 @@ def all_patterns(resolver=None, prefix=""):
                     "planslug",
                     "elementcode",
                     "tableformat",
+                    "period",
                 ):
                     url = url.replace(f"<{converter}:{key}>", value)
                 url = url.replace(f"<{key}>", value)

@@ -30,7 +30,9 @@ COUNT = plan_metric("1-M2", "count", ["sex"], direction="increase")
 DOCUMENT = plan_document([plan_action("1", ["DHS-CBP", "DHS-ICE"], [SHARE, COUNT])])
 
 
-class RefreshTestCase(PersonasTestCase):
+class ApprovedFiguresTestCase(PersonasTestCase):
+    """The tiny plan with CBP and ICE answering for it, and a way to report and approve."""
+
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
@@ -69,6 +71,8 @@ class RefreshTestCase(PersonasTestCase):
     def status(self, code, period, unit=None):
         return MetricStatus.objects.get(metric__code=code, period=period, unit__code=unit)
 
+
+class RefreshTests(ApprovedFiguresTestCase):
     def test_an_approval_brings_its_figures_and_statuses_in_at_once(self):
         self.report("FY2025", "DHS-CBP", 22, 100, {"women": 3, "men": 4, "other": 0})
         mine = self.status("1-M1", "FY2025", "DHS-CBP")

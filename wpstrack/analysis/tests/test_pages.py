@@ -1,0 +1,74 @@
+"""The scorecard, the metric page and a figure's provenance: approved figures only, filters,
+JSON twins, and a path from any figure back to its submission."""
+
+from wpstrack.analysis.tests.test_refresh import ApprovedFiguresTestCase
+
+COUNTS = {"women": 3, "men": 4, "other": 0}
+
+
+class PageTests(ApprovedFiguresTestCase):
+    def setUp(self):
+        self.report("FY2024", "DHS-CBP", 19, 100, COUNTS)
+        self.report("FY2025", "DHS-CBP", 22, 100, {"women": 1, "men": 2, "other": 0})
+        self.report("FY2025", "DHS-ICE", 18, 300, COUNTS, approve=False)  # a draft
+        self.client.force_login(self.w.vera)
+
+    def test_the_scorecard_shows_each_metric_with_its_status_and_reason(self):
+        page = self.client.get("/plans/tiny/scorecard")
+        self.assertContains(page, "as of FY2025")
+        self.assertContains(page, 'class="chip chip-on_track"')
+        self.assertContains(page, "22% against 21.7% expected by FY2025")
+        data = self.client.get("/plans/tiny/scorecard.json").json()
+        metrics = {m["code"]: m for m in data["elements"][0]["metrics"]}
+        assert metrics["1-M1"]["status"] == "on_track" and metrics["1-M1"]["value"] == "22"
+        assert metrics["1-M2"]["status"] == "off_track"  # 7 -> 3 with direction increase
+        assert data["elements"][0]["status"] == "off_track"  # the worst of its metrics
+        counts = {c["status"]: c["count"] for c in data["counts"]}
+        assert counts["on_track"] == 1 and counts["off_track"] == 1
+
+    def test_the_scorecard_filters_by_status_unit_tag_and_period(self):
+        data = self.client.get("/plans/tiny/scorecard.json?status=off_track").json()
+        assert [m["code"] for m in data["elements"][0]["metrics"]] == ["1-M2"]
+        earlier = self.client.get("/plans/tiny/scorecard.json?period=FY2024").json()
+        assert earlier["as_of"] == "FY2024"
+        assert earlier["elements"][0]["metrics"][0]["value"] == "19"
+        none = self.client.get("/plans/tiny/scorecard.json?unit=DHS-FEMA").json()
+        assert none["elements"] == []
+
+    def test_drafts_never_reach_the_dashboards(self):
+        data = self.client.get("/plans/tiny/metrics/1-M1.json").json()
+        assert [row["units_reporting"] for row in data["series"]] == [1, 1]
+        assert "DHS-ICE" not in {row["unit"] for row in data["by_unit"]}
+
+    def test_the_metric_page_has_the_series_and_the_gap_to_the_target(self):
+        data = self.client.get("/plans/tiny/metrics/1-M1.json").json()
+        assert [(r["period"], r["value"]) for r in data["series"]] == [
+            ("FY2024", "19"),
+            ("FY2025", "22"),
+        ]
+        assert data["parity"]["people_needed"] == 8  # 30% of 100 is 30; 22 now
+        assert data["parity"]["target_period"] == "FY2030"
+        page = self.client.get("/plans/tiny/metrics/1-M1")
+        self.assertContains(page, "8 more women are needed")
+
+    def test_every_figure_leads_to_its_submission_submitter_approver_and_audit(self):
+        data = self.client.get("/plans/tiny/metrics/1-M1/figures/FY2025.json").json()
+        (row,) = data["values"]
+        assert row["unit"] == "DHS-CBP" and row["numerator"] == "22"
+        assert row["submitted_by"] == "fatima@example.org"
+        assert row["approvals"][0]["by"] == "cora@example.org"
+        assert row["submission"].endswith("/units/DHS-CBP")
+        assert "/history?metric=1-M1" in row["history"]
+
+    def test_people_without_a_role_see_no_dashboard(self):
+        self.client.force_login(self.w.oscar)
+        for url in (
+            "/plans/tiny/scorecard",
+            "/plans/tiny/metrics/1-M1",
+            "/plans/tiny/metrics/1-M1/figures/FY2025",
+        ):
+            assert self.client.get(url).status_code == 403
+
+    def test_an_unknown_metric_or_period_is_not_found(self):
+        assert self.client.get("/plans/tiny/metrics/9-M9").status_code == 404
+        assert self.client.get("/plans/tiny/metrics/1-M1/figures/FY20X5").status_code == 404
