@@ -95,6 +95,7 @@ def plan_metric(
         "targets": [],
         "plausible": {},
         "scale": [],
+        "status": {"tolerance": None, "trajectory": "linear"},
         **fields,
     }
 
@@ -130,6 +131,7 @@ def plan_document(elements: list[dict[str, object]], **fields: object) -> dict[s
         "period": {"start": None, "end": None, "as_written": ""},
         "fiscal_year_start_month": 10,
         "approval": {"steps": [], "higher_levels_see_unapproved": False},
+        "status": {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25},
         "rules": [],
         "levels": [{"key": "action", "name": "Action"}],
         "sections": [],

@@ -41,6 +41,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "steps": plan.approval_steps,
             "higher_levels_see_unapproved": plan.higher_levels_see_unapproved,
         },
+        "status": plan.status_rule,
         "levels": [{"key": level.key, "name": level.name} for level in plan.levels.all()],
         "sections": [
             {
@@ -124,6 +125,7 @@ def _metric(metric: Any) -> dict[str, Any]:
         "targets": d.targets,
         "plausible": d.plausible,
         "scale": d.scale,
+        "status": d.status_rule,
     }
 
 

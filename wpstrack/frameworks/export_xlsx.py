@@ -41,6 +41,7 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
     output = io.BytesIO()
     book = new_workbook(output)
     source = document["source"]
+    status = document.get("status") or {}
     _sheet(
         book,
         "Plan",
@@ -56,6 +57,9 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
             ["Source date", source.get("date")],
             ["Fiscal year starts in month", document["fiscal_year_start_month"]],
             ["Levels", " > ".join(level["name"] for level in document["levels"])],
+            ["Status tolerance", status.get("tolerance")],
+            ["Status roll-up", status.get("rollup")],
+            ["Status roll-up share", status.get("rollup_share")],
         ],
         [28, 100],
     )
@@ -112,6 +116,8 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
             "Sensitive",
             "Appendix text",
             "Note",
+            "Tolerance",
+            "Trajectory",
         ],
         [
             [
@@ -127,22 +133,25 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
                 m["sensitive"],
                 m["appendix_text"],
                 m["note"],
+                m.get("status", {}).get("tolerance"),
+                m.get("status", {}).get("trajectory"),
             ]
             for e, _parent in elements
             for m in e["metrics"]
         ],
-        [14, 10, 60, 12, 24, 12, 10, 14, 12, 10, 40, 40],
+        [14, 10, 60, 12, 24, 12, 10, 14, 12, 10, 40, 40, 10, 10],
     )
     _sheet(
         book,
         "Figures",
-        ["Metric", "Kind", "Value", "Period", "As written", "Note"],
+        ["Metric", "Kind", "Value", "Period", "At", "As written", "Note"],
         [
             [
                 m["code"],
                 kind[:-1],
                 figure["value"],
                 figure.get("period"),
+                figure.get("at", ""),
                 figure.get("as_written", ""),
                 figure.get("note", ""),
             ]
@@ -151,7 +160,7 @@ def to_xlsx(document: dict[str, Any]) -> bytes:
             for kind in ("baselines", "targets")
             for figure in m[kind]
         ],
-        [14, 10, 10, 14, 60, 40],
+        [14, 10, 10, 14, 10, 60, 40],
     )
     _sheet(
         book,

@@ -13,6 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wpstrack.accounts.models import OrgUnit
+from wpstrack.frameworks.planformat import METRIC_STATUS_DEFAULTS, PLAN_STATUS_DEFAULTS
+
+
+def default_plan_status_rule() -> dict[str, object]:
+    """The plan's status block as the plan file's ``status:`` holds it, with its defaults."""
+    return dict(PLAN_STATUS_DEFAULTS)
+
+
+def default_metric_status_rule() -> dict[str, object]:
+    """A metric's ``status:`` with its defaults (tolerance None: the plan's)."""
+    return dict(METRIC_STATUS_DEFAULTS)
 
 
 class TagSet(models.Model):
@@ -70,6 +81,13 @@ class Plan(models.Model):
         _("higher levels see unapproved data"),
         default=False,
         help_text="If on, every reviewer of the chain sees a submission from the start, drafts included.",
+    )
+    status_rule = models.JSONField(
+        _("status rule"),
+        default=default_plan_status_rule,
+        blank=True,
+        help_text="The plan file's status block: {'tolerance': share of the planned change a figure "
+        "may lag and still be at risk, 'rollup': 'worst' or 'share', 'rollup_share': share}.",
     )
     current_version = models.ForeignKey(
         "PlanVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -232,6 +250,12 @@ class MetricDefinition(models.Model):
     )
     plausible = models.JSONField(
         default=dict, blank=True, help_text="{'min': n, 'max': n}: outside it, a comment"
+    )
+    status_rule = models.JSONField(
+        default=default_metric_status_rule,
+        blank=True,
+        help_text="The metric's status block: {'tolerance': share or null (the plan's), "
+        "'trajectory': 'linear' or 'step'}",
     )
 
     class Meta:

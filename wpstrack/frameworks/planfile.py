@@ -169,6 +169,8 @@ class _Reader(MetricReader, ChecksReader, FieldReader):
                 "10 for US plans (October), 1 for UN plans (January)",
                 "bad-month",
             )
+        else:
+            self.start_month = month  # figures' period codes are on this fiscal year
         document: dict[str, Any] = {
             "format": FORMAT,
             "slug": slug,
@@ -179,6 +181,7 @@ class _Reader(MetricReader, ChecksReader, FieldReader):
             "period": self.period(top),
             "fiscal_year_start_month": month,
             "approval": self.approval(top),
+            "status": self.plan_status(top),
             "rules": [],
             "levels": self.read_levels(top),
         }

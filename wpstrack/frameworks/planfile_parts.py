@@ -1,5 +1,6 @@
 """Parts of the plan-file reader kept apart to keep modules small: metrics (with their figures,
-plausible ranges and scales) and the plan-wide checks (cross-metric rules, approval chain).
+plausible ranges, scales and status rules) and the plan-wide checks (cross-metric rules, approval
+chain, the plan's status rule).
 They are mixed into ``planfile._Reader``, which supplies the shared state they use."""
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ from wpstrack.frameworks.models import Direction, Frequency, MetricType
 from wpstrack.frameworks.planformat import (
     FIGURE_KEYS,
     METRIC_KEYS,
+    METRIC_STATUS_DEFAULTS,
     PEOPLE_WORDS,
+    PLAN_STATUS_DEFAULTS,
+    ROLLUPS,
     RULE_KEYS,
     TERM_RE,
+    TRAJECTORIES,
 )
 from wpstrack.lib.filereader import FieldReader, a_or_an
+from wpstrack.lib.periods import Period, PeriodError
 from wpstrack.lib.yamlfile import LineDict
 from wpstrack.reporting.approval import valid_step
 
@@ -25,8 +31,77 @@ def _finite_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
-class MetricReader(FieldReader):
+def _share(value: Any, *, upto_one: bool) -> bool:
+    """A share: a number above 0 and at most 1 (``upto_one``) or below 1."""
+    return _finite_number(value) and value > 0 and (value <= 1 if upto_one else value < 1)
+
+
+class StatusReader(FieldReader):
+    """The status rules' data: tolerances, a metric's trajectory, the plan's roll-up."""
+
+    def tolerance(self, mapping: LineDict, where: str) -> Any:
+        value = mapping.get("tolerance")
+        if value is not None and not _share(value, upto_one=True):
+            self.problem(
+                mapping.line_of("tolerance"),
+                "tolerance",
+                f"{where}: tolerance {value!r} is not a share above 0 and at most 1",
+                "write the share of the planned change a figure may lag and still be at risk, "
+                "e.g. 0.1 for 10%",
+                "bad-tolerance",
+            )
+            return None
+        return value
+
+    def status_block(self, mapping: LineDict, where: str, keys: set[str]) -> LineDict | None:
+        if mapping.get("status") is None:
+            return None
+        block = self.mapping(mapping["status"], mapping.line_of("status"), "status", where)
+        if block is not None:
+            self.known(block, keys, where)
+        return block
+
+    def metric_status(self, metric: LineDict, where: str) -> dict[str, Any]:
+        """``status: {tolerance: 0.2, trajectory: step}``; each key optional."""
+        result = dict(METRIC_STATUS_DEFAULTS)
+        block = self.status_block(metric, f"{where}'s status", {"tolerance", "trajectory"})
+        if block is None:
+            return result
+        result["tolerance"] = self.tolerance(block, where)
+        result["trajectory"] = self.choice(
+            block, "trajectory", where, list(TRAJECTORIES), "linear", "bad-trajectory"
+        )
+        return result
+
+    def plan_status(self, top: LineDict) -> dict[str, Any]:
+        """``status: {tolerance: 0.1, rollup: worst, rollup_share: 0.25}``; each key optional."""
+        result = dict(PLAN_STATUS_DEFAULTS)
+        where = "the plan's status"
+        block = self.status_block(top, where, {"tolerance", "rollup", "rollup_share"})
+        if block is None:
+            return result
+        tolerance = self.tolerance(block, where)
+        if tolerance is not None:
+            result["tolerance"] = tolerance
+        result["rollup"] = self.choice(block, "rollup", where, list(ROLLUPS), "worst", "bad-rollup")
+        share = block.get("rollup_share")
+        if share is not None and not _share(share, upto_one=False):
+            self.problem(
+                block.line_of("rollup_share"),
+                "rollup_share",
+                f"{where}: rollup_share {share!r} is not a share above 0 and below 1",
+                "write the share of a group's assessed items that may be off track (or at risk) "
+                "before the group is, e.g. 0.25",
+                "bad-rollup-share",
+            )
+        elif share is not None:
+            result["rollup_share"] = share
+        return result
+
+
+class MetricReader(StatusReader):
     disaggregations: set[str]
+    start_month: int | None = None  # the plan's fiscal_year_start_month, once read and valid
 
     def code(self, mapping: LineDict, kind: str) -> str:  # supplied by planfile._Reader
         raise NotImplementedError
@@ -85,6 +160,7 @@ class MetricReader(FieldReader):
             "targets": self.figures(metric, "targets", where),
             "plausible": self.plausible(metric, where),
             "scale": self.scale(metric, where, kind),
+            "status": self.metric_status(metric, where),
         }
 
     def scale(self, metric: LineDict, where: str, kind: str) -> list[str]:
@@ -173,11 +249,35 @@ class MetricReader(FieldReader):
                     "missing-period",
                 )
             entry = {"value": number, "period": self.text(figure, "period", where)}
+            at = self.period_code(figure, f"{where}: {one}")
+            if at:
+                entry["at"] = at
             for extra in ("as_written", "note"):
                 if figure.get(extra):
                     entry[extra] = self.text(figure, extra, where)
             figures.append(entry)
         return figures
+
+    def period_code(self, figure: LineDict, where: str) -> str:
+        """``at``: the period a figure is for, as a code (FY2030, FY2025-Q3); "" when not given."""
+        value = figure.get("at")
+        if value is None:
+            return ""
+        try:
+            if not isinstance(value, str):
+                raise PeriodError(str(value))
+            return Period.parse(value, self.start_month or 1).code
+        except PeriodError:
+            shown = repr(value) if isinstance(value, str) else f"{value!r} (not in quotes)"
+            self.problem(
+                figure.line_of("at"),
+                "at",
+                f"{where} at {shown} is not a period code",
+                "write FY2030 for a fiscal year or FY2030-Q3 for a quarter of it; or leave at "
+                "out where the document states no period",
+                "bad-period-code",
+            )
+            return ""
 
 
 class ChecksReader(FieldReader):

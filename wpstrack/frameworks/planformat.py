@@ -21,6 +21,7 @@ TOP_KEYS = {
     "period",
     "fiscal_year_start_month",
     "approval",
+    "status",
     "rules",
     "levels",
     "sections",
@@ -63,9 +64,19 @@ METRIC_DEFINITION_FIELDS = (
     "targets",
     "plausible",
     "scale",
+    "status",
 )
 METRIC_KEYS = {"code", *METRIC_DEFINITION_FIELDS}
-FIGURE_KEYS = {"value", "period", "as_written", "note"}
+FIGURE_KEYS = {"value", "period", "at", "as_written", "note"}
+# Status rules (docs/status-rules.md). A metric's tolerance of None means "the plan's tolerance".
+TRAJECTORIES = ("linear", "step")
+ROLLUPS = ("worst", "share")
+METRIC_STATUS_DEFAULTS: dict[str, object] = {"tolerance": None, "trajectory": "linear"}
+PLAN_STATUS_DEFAULTS: dict[str, object] = {
+    "tolerance": 0.1,
+    "rollup": "worst",
+    "rollup_share": 0.25,
+}
 SECTION_KEYS = {"code", "title", "text", "source", "note"}
 OBLIGATION_KEYS = {
     "code",

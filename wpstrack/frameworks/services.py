@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +27,45 @@ from wpstrack.frameworks.models import (
     TagSet,
     ValidationRule,
 )
-from wpstrack.frameworks.planformat import METRIC_DEFINITION_FIELDS
+from wpstrack.frameworks.planformat import (
+    METRIC_DEFINITION_FIELDS,
+    METRIC_STATUS_DEFAULTS,
+    PLAN_STATUS_DEFAULTS,
+)
 from wpstrack.lib.yamlfile import LineDict, Problem, YamlFileError, load_yaml
 
 DEFINITION_FIELDS = METRIC_DEFINITION_FIELDS
+# A metric's canonical keys are its MetricDefinition fields, except these.
+STORED_AS = {"status": "status_rule"}
+
+
+def _stored(key: str) -> str:
+    return STORED_AS.get(key, key)
+
+
+def with_status_defaults(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with the status blocks ``planfile`` always writes, where a document built
+    in code left them out (a copy; the caller's document is not changed)."""
+
+    def missing(elements: list[dict[str, Any]]) -> bool:
+        return any(
+            any("status" not in m for m in e.get("metrics", [])) or missing(e.get("children", []))
+            for e in elements
+        )
+
+    if "status" in document and not missing(document.get("elements", [])):
+        return document
+    document = copy.deepcopy(document)
+    document.setdefault("status", dict(PLAN_STATUS_DEFAULTS))
+
+    def fill(elements: list[dict[str, Any]]) -> None:
+        for element in elements:
+            for metric in element.get("metrics", []):
+                metric.setdefault("status", dict(METRIC_STATUS_DEFAULTS))
+            fill(element.get("children", []))
+
+    fill(document.get("elements", []))
+    return document
 
 
 def _label(actor: User | None, actor_label: str | None) -> str:
@@ -254,13 +290,15 @@ class _PlanWriter:
             )
             metric.element, metric.position, metric.retired_in = element, self.position, None
             current = metric.current
-            before = {f: getattr(current, f) for f in DEFINITION_FIELDS} if current else {}
+            before = {f: getattr(current, _stored(f)) for f in DEFINITION_FIELDS} if current else {}
             after = {f: item[f] for f in DEFINITION_FIELDS}
             changes = diff(before, after)
             if changes:
                 # A new definition, never an edit: values reported against the old one keep its meaning.
                 metric.current = MetricDefinition.objects.create(
-                    metric=metric, valid_from=self.version, **after
+                    metric=metric,
+                    valid_from=self.version,
+                    **{_stored(f): value for f, value in after.items()},
                 )
                 self.note(
                     "metric.create" if current is None else "metric.redefine", metric, changes
@@ -347,6 +385,7 @@ def load_plan_document(
     """Create or update a plan from a validated document. Returns the new version, or None if
     the document is what is already loaded (loading the same file twice changes nothing)."""
     label = _label(actor, actor_label)
+    document = with_status_defaults(document)
     owner = OrgUnit.objects.get(code=document["owner_unit"])
     plan = Plan.objects.select_for_update().filter(slug=document["slug"]).first()
     if (
@@ -372,6 +411,7 @@ def load_plan_document(
     plan.fiscal_year_start_month = document["fiscal_year_start_month"]
     plan.approval_steps = document["approval"]["steps"]
     plan.higher_levels_see_unapproved = document["approval"]["higher_levels_see_unapproved"]
+    plan.status_rule = document["status"]
     plan.save()
     number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = PlanVersion.objects.create(
@@ -421,4 +461,5 @@ def _plan_state(plan: Plan) -> dict[str, Any]:
         "fiscal_year_start_month": plan.fiscal_year_start_month,
         "approval_steps": plan.approval_steps,
         "higher_levels_see_unapproved": plan.higher_levels_see_unapproved,
+        "status_rule": plan.status_rule,
     }

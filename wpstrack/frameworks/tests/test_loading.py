@@ -120,6 +120,106 @@ class LoadingTestCase(TestCase):
         assert result.loaded == [("tiny", None, [])]
         assert plan_document(plan) == plan.current_version.content
 
+    def test_changing_a_metrics_status_rule_is_a_new_definition_in_a_new_version(self):
+        self.load(PLAN)
+        old = Metric.objects.get(code="1-A1-M1").current
+        assert old.status_rule == {"tolerance": None, "trajectory": "linear"}
+        changed = PLAN.replace(
+            "direction: increase\n",
+            "direction: increase\n"
+            "            targets: [{value: 30, period: by 2030, at: FY2030}]\n"
+            "            status: {tolerance: 0.2, trajectory: step}\n",
+        )
+        result = self.load(changed)
+        assert result.loaded[0][1] == 2
+        metric = Metric.objects.get(code="1-A1-M1")
+        assert metric.current != old
+        assert metric.current.status_rule == {"tolerance": 0.2, "trajectory": "step"}
+        assert metric.current.targets == [{"value": 30, "period": "by 2030", "at": "FY2030"}]
+        event = AuditEvent.objects.get(action="metric.redefine")
+        assert event.changes["status"] == [
+            {"tolerance": None, "trajectory": "linear"},
+            {"tolerance": 0.2, "trajectory": "step"},
+        ]
+        assert set(event.changes) == {"status", "targets"}
+
+    def test_changing_the_plans_status_rule_makes_a_new_version(self):
+        self.load(PLAN)
+        plan = Plan.objects.get()
+        assert plan.status_rule == {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25}
+        changed = PLAN.replace(
+            "fiscal_year_start_month: 10\n",
+            "fiscal_year_start_month: 10\nstatus: {tolerance: 0.05, rollup: share}\n",
+        )
+        result = self.load(changed)
+        assert result.loaded[0][1] == 2
+        plan.refresh_from_db()
+        assert plan.status_rule == {"tolerance": 0.05, "rollup": "share", "rollup_share": 0.25}
+        assert plan.current_version.changes[0] == "plan.update: status_rule"
+        event = AuditEvent.objects.filter(action="plan.load").latest("id")
+        assert event.changes["status_rule"][1]["rollup"] == "share"
+        assert self.load(changed).loaded == [("tiny", None, [])]
+
+    def test_status_rules_and_period_codes_survive_export_then_load(self):
+        self.load(
+            PLAN.replace(
+                "fiscal_year_start_month: 10\n",
+                "fiscal_year_start_month: 10\nstatus: {rollup: share, rollup_share: 0.4}\n",
+            ).replace(
+                "direction: increase\n",
+                "direction: increase\n"
+                "            baselines: [{value: 12, period: FY 2023, at: FY2023}]\n"
+                "            targets: [{value: 30, period: by 2030, at: FY2030-Q4, note: n}]\n"
+                "            status: {tolerance: 0.3}\n",
+            )
+        )
+        plan = Plan.objects.get()
+        document = plan_document(plan)
+        assert document["status"] == {"tolerance": 0.1, "rollup": "share", "rollup_share": 0.4}
+        metric = document["elements"][0]["children"][0]["metrics"][0]
+        assert metric["status"] == {"tolerance": 0.3, "trajectory": "linear"}
+        assert metric["targets"][0]["at"] == "FY2030-Q4"
+        exported = to_yaml(document)
+        assert "at: FY2030-Q4" in exported and "rollup_share: 0.4" in exported
+        result = self.load(exported, "exported.yaml")
+        assert result.loaded == [("tiny", None, [])]
+        assert plan_document(plan) == plan.current_version.content
+
+    def test_plans_stored_before_status_rules_reload_unchanged_after_the_migration(self):
+        import importlib
+
+        from django.apps import apps
+
+        self.load(PLAN)
+        version = Plan.objects.get().current_version
+        content = version.content
+        del content["status"]
+        del content["elements"][0]["children"][0]["metrics"][0]["status"]
+        version.content = content
+        version.save()
+        migration = importlib.import_module("wpstrack.frameworks.migrations.0006_status_rules")
+        migration.add_status_to_stored_plans(apps, None)
+        version.refresh_from_db()
+        assert version.content["status"]["rollup"] == "worst"
+        assert self.load(PLAN).loaded == [("tiny", None, [])]
+
+    def test_a_document_built_without_status_blocks_loads_with_the_defaults(self):
+        from wpstrack.frameworks.services import load_plan_document
+        from wpstrack.testing import plan_action, plan_document, plan_metric
+
+        metric = plan_metric("1-M1")
+        del metric["status"]
+        document = plan_document([plan_action("1", [], [metric])])
+        del document["status"]
+        plan, _version = load_plan_document(
+            document, file_name="tiny.yaml", sha256="0" * 64, actor=None
+        )
+        assert "status" not in document  # the caller's document is left as it was
+        assert plan.status_rule["tolerance"] == 0.1
+        assert Metric.objects.get(code="1-M1").current.status_rule["trajectory"] == "linear"
+        again = load_plan_document({**document}, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+        assert again[1] is None
+
     def test_a_bad_file_loads_nothing(self):
         path = self.dir / "bad.yaml"
         path.write_text(

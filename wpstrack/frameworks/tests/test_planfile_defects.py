@@ -575,3 +575,144 @@ def test_it_reports_a_rating_without_its_scale():
             "(add scale: [first answer, second answer, ...])",
         )
     ]
+
+
+# -- status rules: figures' period codes, tolerances, trajectories, roll-ups --------------------
+
+
+def test_it_reports_a_figures_period_code_that_is_not_one():
+    assert problems("bad-period-code.yaml") == [
+        (
+            "bad-period-code",
+            "bad-period-code.yaml:36: at: metric G1-A1-M1: target at 'FY25' is not a period "
+            "code (write FY2030 for a fiscal year or FY2030-Q3 for a quarter of it; or leave at "
+            "out where the document states no period)",
+        )
+    ]
+
+
+def test_it_reports_a_tolerance_written_as_a_percentage():
+    assert problems("bad-tolerance.yaml") == [
+        (
+            "bad-tolerance",
+            "bad-tolerance.yaml:35: tolerance: metric G1-A1-M1: tolerance 10 is not a share "
+            "above 0 and at most 1 (write the share of the planned change a figure may lag and "
+            "still be at risk, e.g. 0.1 for 10%)",
+        )
+    ]
+
+
+def test_it_reports_an_unknown_trajectory():
+    assert problems("unknown-trajectory.yaml") == [
+        (
+            "bad-trajectory",
+            "unknown-trajectory.yaml:35: trajectory: metric G1-A1-M1: 'exponential' is not a "
+            "trajectory (use one of: linear, step)",
+        )
+    ]
+
+
+def test_it_reports_an_unknown_roll_up_rule():
+    assert problems("bad-rollup.yaml") == [
+        (
+            "bad-rollup",
+            "bad-rollup.yaml:14: rollup: the plan's status: 'average' is not a rollup "
+            "(use one of: worst, share)",
+        )
+    ]
+
+
+def test_it_reports_a_roll_up_share_that_is_not_a_share():
+    assert problems("bad-rollup-share.yaml") == [
+        (
+            "bad-rollup-share",
+            "bad-rollup-share.yaml:16: rollup_share: the plan's status: rollup_share 25 is not a "
+            "share above 0 and below 1 (write the share of a group's assessed items that may be "
+            "off track (or at risk) before the group is, e.g. 0.25)",
+        )
+    ]
+
+
+def test_status_rules_and_period_codes_come_into_the_canonical_document(tmp_path):
+    text = (FIXTURES / "valid-minimal.yaml").read_text()
+    text = text.replace(
+        "fiscal_year_start_month: 10\n",
+        "fiscal_year_start_month: 10\nstatus: {rollup: share, rollup_share: 0.5}\n",
+    ).replace(
+        '              - {value: 30, period: "2025"}\n',
+        '              - {value: 30, period: "by 2030", at: fy2030}\n'
+        "            baselines:\n"
+        '              - {value: 12, period: "2023 Q3", at: FY2023-Q3, note: "as reported"}\n'
+        "            status: {tolerance: 0.2, trajectory: step}\n",
+    )
+    path = tmp_path / "valid-minimal.yaml"
+    path.write_text(text)
+    report = read_plan_file(path)
+    assert [str(p) for p in report.problems] == []
+    document = report.document
+    assert document["status"] == {"tolerance": 0.1, "rollup": "share", "rollup_share": 0.5}
+    metric = document["elements"][0]["children"][0]["metrics"][0]
+    assert metric["targets"] == [{"value": 30, "period": "by 2030", "at": "FY2030"}]
+    assert metric["baselines"] == [
+        {"value": 12, "period": "2023 Q3", "at": "FY2023-Q3", "note": "as reported"}
+    ]
+    assert metric["status"] == {"tolerance": 0.2, "trajectory": "step"}
+
+
+def test_without_status_rules_the_canonical_document_carries_the_defaults():
+    document = read_plan_file(FIXTURES / "valid-minimal.yaml").document
+    assert document["status"] == {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25}
+    metric = document["elements"][0]["children"][0]["metrics"][0]
+    assert metric["status"] == {"tolerance": None, "trajectory": "linear"}
+    assert "at" not in metric["targets"][0]
+
+
+@pytest.mark.parametrize(
+    ("status", "found"),
+    [
+        ("{tolerance: 0}", "tolerance 0 is not a share"),
+        ("{tolerance: 1.5}", "tolerance 1.5 is not a share"),
+        ("{tolerance: '10%'}", "tolerance '10%' is not a share"),
+        ("{tolerance: true}", "tolerance True is not a share"),
+        ("{tolerance: .nan}", "tolerance nan is not a share"),
+        ("{trajectory: Linear}", "'Linear' is not a trajectory"),
+        ("{speed: 2}", "speed: unknown field in metric G1-A1-M1's status"),
+        ("[0.1]", "status: metric G1-A1-M1's status: expected a mapping"),
+    ],
+)
+def test_every_wrong_metric_status_is_reported(tmp_path, status, found):
+    text = (FIXTURES / "valid-minimal.yaml").read_text()
+    text = text.replace(
+        "direction: increase\n", f"direction: increase\n            status: {status}\n"
+    )
+    path = tmp_path / "valid-minimal.yaml"
+    path.write_text(text)
+    printed = [str(p) for p in read_plan_file(path).problems]
+    assert len(printed) == 1 and found in printed[0], printed
+
+
+def test_a_tolerance_of_one_and_a_quarter_code_are_accepted(tmp_path):
+    text = (
+        (FIXTURES / "valid-minimal.yaml")
+        .read_text()
+        .replace(
+            "direction: increase\n",
+            "direction: increase\n            status: {tolerance: 1}\n",
+        )
+    )
+    text = text.replace('period: "2025"}', 'period: "2025", at: FY2025-Q4}')
+    path = tmp_path / "valid-minimal.yaml"
+    path.write_text(text)
+    report = read_plan_file(path)
+    assert report.valid, [str(p) for p in report.problems]
+
+
+def test_a_period_code_written_as_a_number_is_reported_as_not_in_quotes(tmp_path):
+    text = (FIXTURES / "valid-minimal.yaml").read_text()
+    path = tmp_path / "valid-minimal.yaml"
+    path.write_text(text.replace('period: "2025"}', 'period: "2025", at: 2025}'))
+    assert [str(p) for p in read_plan_file(path).problems] == [
+        "valid-minimal.yaml:36: at: metric G1-A1-M1: target at 2025 (not in quotes) is not a "
+        "period code (write FY2030 for a fiscal year or FY2030-Q3 for a quarter of it; or leave "
+        "at out where the document states no period)"
+    ]
