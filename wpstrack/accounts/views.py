@@ -83,8 +83,17 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "acting_from_above": acting_from_above,
         "can_manage_members": access.can_manage_members(request.user, unit),
         "responsible_for": _elements_of(unit),
+        **_reporting_of(unit),
     }
     return render_page(request, "accounts/unit_detail.html", data)
+
+
+def _reporting_of(unit: OrgUnit) -> dict[str, object]:
+    """What the unit owes and how it reported (analysis builds on accounts, so imported here)."""
+    from wpstrack.analysis.completeness import unit_history
+    from wpstrack.analysis.scorecard import unit_statuses
+
+    return {"rounds": unit_history(unit), "metric_statuses": unit_statuses(unit)}
 
 
 def _elements_of(unit: OrgUnit) -> list[dict[str, object]]:

@@ -187,3 +187,26 @@ def _plain(value: Any) -> str | None:
     if value is None:
         return None
     return format(value.normalize(), "f")
+
+
+def unit_statuses(unit: Any) -> list[dict[str, Any]]:
+    """The latest status of each metric the unit reports, across plans (approved figures only)."""
+    latest: dict[int, dict[str, Any]] = {}
+    for row in (
+        MetricStatus.objects.filter(unit=unit)
+        .order_by("period_end")
+        .values("metric_id", "metric__code", "plan__slug", "period", "value", "status", "reason")
+    ):
+        latest[row["metric_id"]] = dict(row)
+    return [
+        {
+            "plan": row["plan__slug"],
+            "metric": row["metric__code"],
+            "period": row["period"],
+            "value": _plain(row["value"]),
+            "status": row["status"],
+            "status_name": str(StatusChoice(row["status"]).label),
+            "reason": row["reason"],
+        }
+        for row in sorted(latest.values(), key=lambda r: (r["plan__slug"], r["metric__code"]))
+    ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from wpstrack.accounts import access
 from wpstrack.accounts.models import OrgUnit
+from wpstrack.analysis.completeness import round_matrix
 from wpstrack.audit.models import AuditEvent
 from wpstrack.frameworks.models import Plan
 from wpstrack.lib.errors import ServiceError
@@ -126,6 +127,10 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "not_submitted": [s["unit"] for s in submissions if s["state"] in ("draft", "returned")],
         "owed": dict(owed),
         "can_manage": manager,
+        # units x metrics: how much of what each unit owes is filled, and whether it was on time
+        "completeness": round_matrix(reporting_round, visible)
+        if reporting_round.state != "draft"
+        else None,
     }
     drafting = manager and reporting_round.state == "draft"
     context = {

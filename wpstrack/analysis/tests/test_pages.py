@@ -1,6 +1,8 @@
 """The scorecard, the metric page and a figure's provenance: approved figures only, filters,
 JSON twins, and a path from any figure back to its submission."""
 
+import datetime as dt
+
 from wpstrack.analysis.tests.test_refresh import ApprovedFiguresTestCase
 
 COUNTS = {"women": 3, "men": 4, "other": 0}
@@ -72,3 +74,40 @@ class PageTests(ApprovedFiguresTestCase):
     def test_an_unknown_metric_or_period_is_not_found(self):
         assert self.client.get("/plans/tiny/metrics/9-M9").status_code == 404
         assert self.client.get("/plans/tiny/metrics/1-M1/figures/FY20X5").status_code == 404
+
+
+class CompletenessTests(ApprovedFiguresTestCase):
+    def test_the_round_page_shows_what_each_unit_filled_and_whether_it_was_on_time(self):
+        self.report("FY2025", "DHS-CBP", 22, 100, COUNTS)
+        ice = self.report("FY2025", "DHS-ICE", 18, 300, {"women": 1, "men": 1, "other": 1}, approve=False)
+        rnd = ice.reporting_round
+        self.client.force_login(self.w.cora)
+        data = self.client.get(f"/rounds/{rnd.pk}.json").json()["completeness"]
+        assert data["metrics"] == ["1-M1", "1-M2"]
+        rows = {row["unit"]: row for row in data["units"]}
+        assert rows["DHS-CBP"]["timeliness"] == "on_time"
+        assert rows["DHS-ICE"]["timeliness"] == "not_due"  # a draft, due in 2030
+        assert [(c["filled"], c["cells"]) for c in rows["DHS-ICE"]["cells"]] == [(1, 1), (3, 3)]
+        self.assertContains(self.client.get(f"/rounds/{rnd.pk}"), "3/3")
+
+    def test_a_unit_that_submitted_after_the_due_date_was_late(self):
+        from wpstrack.analysis.completeness import timeliness
+
+        submission = self.report("FY2025", "DHS-CBP", 22, 100, COUNTS)
+        submission.refresh_from_db()
+        submission.reporting_round.due_date = dt.date(2020, 1, 1)
+        assert timeliness(submission) == "late"
+
+    def test_a_reviewer_sees_only_the_rows_of_submissions_they_may_see(self):
+        self.report("FY2025", "DHS-ICE", 18, 300, COUNTS, approve=False)
+        rnd = self.plan.rounds.get(period="FY2025")
+        self.client.force_login(self.w.ravi)  # CBP's reviewer: ICE's draft is not theirs
+        data = self.client.get(f"/rounds/{rnd.pk}.json").json()["completeness"]
+        assert "DHS-ICE" not in {row["unit"] for row in data["units"]}
+
+    def test_the_unit_page_lists_its_rounds_and_the_status_of_its_metrics(self):
+        self.report("FY2025", "DHS-CBP", 22, 100, COUNTS)
+        self.client.force_login(self.w.fatima)
+        data = self.client.get("/units/DHS-CBP.json").json()
+        assert data["rounds"][0]["timeliness"] == "on_time"
+        assert {m["metric"]: m["status"] for m in data["metric_statuses"]}["1-M1"] == "on_track"
