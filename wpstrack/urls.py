@@ -9,6 +9,7 @@ from wpstrack.api.urls import api
 from wpstrack.frameworks import views as plan_views
 from wpstrack.frameworks import views_edit as plan_edit_views
 from wpstrack.lib.converters import (
+    ChartKindConverter,
     ElementCodeConverter,
     IdConverter,
     PeriodConverter,
@@ -26,6 +27,7 @@ register_converter(ElementCodeConverter, "elementcode")
 register_converter(SlugConverter, "planslug")
 register_converter(TableFormatConverter, "tableformat")
 register_converter(PeriodConverter, "period")
+register_converter(ChartKindConverter, "chartkind")
 
 handler400 = "wpstrack.lib.errorviews.bad_request"
 handler403 = "wpstrack.lib.errorviews.permission_denied"
@@ -102,6 +104,11 @@ page_patterns = [
         "plans/<planslug:slug>/metrics/<elementcode:code>",
         analysis_views.metric_detail,
         "metric-detail",
+    ),
+    path(
+        "plans/<planslug:slug>/metrics/<elementcode:code>/<chartkind:kind>.svg",
+        analysis_views.metric_chart,
+        name="metric-chart",
     ),
     *twin(
         "plans/<planslug:slug>/metrics/<elementcode:code>/figures/<period:period>",

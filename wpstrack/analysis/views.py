@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from wpstrack.accounts import access
+from wpstrack.analysis import charts as metric_charts
 from wpstrack.analysis import scorecard
 from wpstrack.analysis import status as rules
+from wpstrack.analysis.completeness import metric_coverage
 from wpstrack.analysis.models import MetricStatus, StatusChoice
 from wpstrack.analysis.refresh import rule_at
 from wpstrack.frameworks.models import Metric, Plan
@@ -145,8 +147,32 @@ def metric_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             for row in units
         ],
         "parity": parity(plan, metric, latest),
+        "charts": {
+            "trend": reverse("metric-chart", args=(plan.slug, metric.code, "trend"))
+            if rows
+            else None,
+            "breakdown": reverse("metric-chart", args=(plan.slug, metric.code, "breakdown"))
+            if any(row.parts for row in rows)
+            else None,
+        },
+        "coverage": metric_coverage(metric),
     }
     return render_page(request, "analysis/metric.html", data)
+
+
+@require_safe
+def metric_chart(request: HttpRequest, slug: str, code: str, kind: str) -> HttpResponse:
+    """A metric's chart as an SVG image (the page shows the same figures in a table)."""
+    plan = access.get_plan_for_user(request.user, slug)
+    metric = _metric(plan, code)
+    chart = metric_charts.time_series(plan, metric) if kind == "trend" else None
+    if kind == "breakdown":
+        chart = metric_charts.breakdown(plan, metric)
+    if chart is None:
+        raise Http404(kind)
+    response = HttpResponse(metric_charts.svg(chart), content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @require_safe

@@ -67,3 +67,15 @@ class PeriodConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class ChartKindConverter:
+    """Which chart of a metric: its trend, or its breakdown by category."""
+
+    regex = r"trend|breakdown"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

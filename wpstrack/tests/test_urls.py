@@ -16,6 +16,7 @@ SAMPLE_KWARGS = {
     "token": "x",
     "fmt": "xlsx",
     "period": "FY2025-Q3",
+    "kind": "trend",
 }
 PUBLIC = {
     "login",
@@ -73,6 +74,7 @@ def all_patterns(resolver=None, prefix=""):
                     "elementcode",
                     "tableformat",
                     "period",
+                    "chartkind",
                 ):
                     url = url.replace(f"<{converter}:{key}>", value)
                 url = url.replace(f"<{key}>", value)

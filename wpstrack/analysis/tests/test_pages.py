@@ -79,7 +79,9 @@ class PageTests(ApprovedFiguresTestCase):
 class CompletenessTests(ApprovedFiguresTestCase):
     def test_the_round_page_shows_what_each_unit_filled_and_whether_it_was_on_time(self):
         self.report("FY2025", "DHS-CBP", 22, 100, COUNTS)
-        ice = self.report("FY2025", "DHS-ICE", 18, 300, {"women": 1, "men": 1, "other": 1}, approve=False)
+        ice = self.report(
+            "FY2025", "DHS-ICE", 18, 300, {"women": 1, "men": 1, "other": 1}, approve=False
+        )
         rnd = ice.reporting_round
         self.client.force_login(self.w.cora)
         data = self.client.get(f"/rounds/{rnd.pk}.json").json()["completeness"]
@@ -111,3 +113,21 @@ class CompletenessTests(ApprovedFiguresTestCase):
         data = self.client.get("/units/DHS-CBP.json").json()
         assert data["rounds"][0]["timeliness"] == "on_time"
         assert {m["metric"]: m["status"] for m in data["metric_statuses"]}["1-M1"] == "on_track"
+
+
+class ChartTests(ApprovedFiguresTestCase):
+    def test_the_metric_page_links_accessible_charts_of_its_figures(self):
+        self.report("FY2024", "DHS-CBP", 19, 100, COUNTS)
+        self.report("FY2025", "DHS-CBP", 22, 100, COUNTS)
+        self.client.force_login(self.w.vera)
+        page = self.client.get("/plans/tiny/metrics/1-M2")
+        self.assertContains(page, 'src="/plans/tiny/metrics/1-M2/trend.svg"')
+        self.assertContains(page, 'src="/plans/tiny/metrics/1-M2/breakdown.svg"')
+        trend = self.client.get("/plans/tiny/metrics/1-M2/trend.svg")
+        assert trend["Content-Type"].startswith("image/svg+xml")
+        assert b'role="img"' in trend.content and b"<title>" in trend.content
+        bars = self.client.get("/plans/tiny/metrics/1-M2/breakdown.svg").content.decode()
+        assert "Women" in bars
+        assert self.client.get("/plans/tiny/metrics/1-M1/breakdown.svg").status_code == 404
+        self.client.force_login(self.w.oscar)
+        assert self.client.get("/plans/tiny/metrics/1-M2/trend.svg").status_code == 403
