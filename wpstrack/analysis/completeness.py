@@ -55,17 +55,19 @@ def round_matrix(
     assignments = Assignment.objects.filter(
         reporting_round=reporting_round, metric__isnull=False
     ).select_related("metric", "definition", "unit")
-    owed_by_unit: dict[int, list[Assignment]] = defaultdict(list)
-    definitions = {}
+    owed_by_unit: dict[int, dict[str, int]] = defaultdict(dict)  # unit -> metric code -> id
+    definitions: dict[int, Any] = {}
     for assignment in assignments:
-        owed_by_unit[assignment.unit_id].append(assignment)
-        definitions[assignment.metric_id] = assignment.definition or assignment.metric.current
+        metric = assignment.metric
+        assert metric is not None  # the query asks for metric assignments only
+        owed_by_unit[assignment.unit_id][metric.code] = metric.pk
+        definitions[metric.pk] = assignment.definition or metric.current
     cells = _cells_owed(definitions)
     filled = _filled(submissions)
-    metric_codes = sorted({a.metric.code for a in assignments}, key=_natural)
+    metric_codes = sorted({code for owed in owed_by_unit.values() for code in owed}, key=_natural)
     rows = []
     for submission in submissions:
-        owed = {a.metric.code: a.metric_id for a in owed_by_unit.get(submission.unit_id, [])}
+        owed = owed_by_unit.get(submission.unit_id, {})
         row_cells = []
         for code in metric_codes:
             if code not in owed:
@@ -95,7 +97,7 @@ def round_matrix(
                 "cells": row_cells,
             }
         )
-    totals = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
     for row in rows:
         totals[row["timeliness"]] += 1
     return {"metrics": metric_codes, "units": rows, "totals": dict(totals)}
