@@ -65,7 +65,7 @@ def round_matrix(
     cells = _cells_owed(definitions)
     filled = _filled(submissions)
     metric_codes = sorted({code for owed in owed_by_unit.values() for code in owed}, key=_natural)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for submission in submissions:
         owed = owed_by_unit.get(submission.unit_id, {})
         row_cells = []
