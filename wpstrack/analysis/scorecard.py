@@ -8,12 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wpstrack.analysis import status as rules
 from wpstrack.analysis.models import MetricStatus, StatusChoice
 from wpstrack.frameworks.models import Element, Plan
 from wpstrack.lib.periods import Period, PeriodError
+from wpstrack.reporting.models import ActionUpdate, SubmissionState
 
 FILTERS = ("unit", "tag", "status", "period")
 
@@ -88,7 +90,11 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
         .order_by("position")
     )
     statuses = _latest_statuses(plan, unit_id, as_of)
+    action_statuses = _action_statuses(plan, as_of)
     responsible = _responsible(elements)
+    tags_of = _tags_with_ancestors(elements)
+    by_tag: dict[str, list[str]] = defaultdict(list)
+    by_unit: dict[str, list[str]] = defaultdict(list)
     tagged = _tagged(elements, filters.tag)
     rollup = (getattr(plan, "status_rules", None) or {}).get("rollup", "worst")
     children: dict[int | None, list[Element]] = defaultdict(list)
@@ -110,6 +116,10 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
             if filters.status and state != filters.status:
                 continue
             counts[state] += 1
+            for ref in tags_of[element.pk]:
+                by_tag[ref].append(state)
+            for code in responsible[element.pk]:
+                by_unit[code].append(state)
             rows.append(
                 {
                     "code": metric.code,
@@ -129,9 +139,18 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
         for element in children.get(parent_id, []):
             below = tree(element.pk)
             metrics = metric_rows(element)
-            if not metrics and not below:
+            action = action_statuses.get(element.pk)
+            if action is not None and (
+                (filters.status and action.status.value != filters.status)
+                or (filters.unit and filters.unit not in responsible[element.pk])
+                or element.pk not in tagged
+            ):
+                action = None
+            if not metrics and not below and action is None:
                 continue
             beneath = [m["status"] for m in metrics] + [n["status"] for n in below]
+            if action is not None:
+                beneath.append(action.status.value)
             state = rules.roll_up((rules.Status(s) for s in beneath), rollup).value
             nodes.append(
                 {
@@ -142,6 +161,13 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
                     "units": sorted(responsible[element.pk]),
                     "status": state,
                     "status_name": str(StatusChoice(state).label),
+                    "action": {
+                        "status": action.status.value,
+                        "status_name": str(StatusChoice(action.status.value).label),
+                        "reason": action.reason,
+                    }
+                    if action is not None
+                    else None,
                     "metrics": metrics,
                     "children": below,
                 }
@@ -161,9 +187,78 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
             for key in StatusChoice.values
         ],
         "elements": nodes,
+        "by_tag": _summaries(by_tag, rollup, names=dict(_tag_names(elements))),
+        "by_unit": _summaries(by_unit, rollup),
         "unit_choices": sorted({c for codes in responsible.values() for c in codes}),
         "tag_choices": sorted({(t.ref, t.name) for e in elements for t in e.tags.all()}),
     }
+
+
+def _summaries(
+    groups: dict[str, list[str]], rollup: str, names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Counts of each status and the rolled-up status, per tag or per unit."""
+    found = []
+    for key in sorted(groups):
+        states = groups[key]
+        state = rules.roll_up((rules.Status(s) for s in states), rollup).value
+        counts = rules.count(rules.Status(s) for s in states)
+        found.append(
+            {
+                "key": key,
+                "name": (names or {}).get(key, key),
+                "status": state,
+                "status_name": str(StatusChoice(state).label),
+                "counts": {status.value: n for status, n in counts.items()},
+                "metrics": len(states),
+            }
+        )
+    return found
+
+
+def _tag_names(elements: list[Element]) -> set[tuple[str, str]]:
+    return {(t.ref, t.name) for e in elements for t in e.tags.all()}
+
+
+def _tags_with_ancestors(elements: list[Element]) -> dict[int, set[str]]:
+    """Element id -> the tags it carries or inherits from the elements above it."""
+    by_id = {e.pk: e for e in elements}
+    found: dict[int, set[str]] = {}
+    for element in elements:
+        refs: set[str] = set()
+        current: Element | None = element
+        while current is not None:
+            refs |= {t.ref for t in current.tags.all()}
+            current = by_id.get(current.parent_id) if current.parent_id else None
+        found[element.pk] = refs
+    return found
+
+
+def _action_statuses(plan: Plan, as_of: Period | None) -> dict[int, rules.Assessment]:
+    """Element id -> its action status from each unit's latest approved update (rolled up over
+    units: the worst, with its reason)."""
+    updates = ActionUpdate.objects.filter(
+        submission__reporting_round__plan=plan, submission__state=SubmissionState.APPROVED
+    )
+    if as_of is not None:
+        updates = updates.filter(submission__reporting_round__period_end__lte=as_of.end)
+    latest: dict[tuple[int, int], tuple[str, list[Any]]] = {}
+    for element_id, unit_id, state, milestones in updates.order_by(
+        "submission__reporting_round__period_end"
+    ).values_list("element_id", "submission__unit_id", "status", "milestones"):
+        latest[(element_id, unit_id)] = (state, milestones)
+    today = as_of.end if as_of is not None else timezone.localdate()
+    order = [rules.Status.OFF_TRACK, rules.Status.AT_RISK, rules.Status.ON_TRACK]
+    found: dict[int, rules.Assessment] = {}
+    for (element_id, _unit), (state, milestones) in latest.items():
+        judged = rules.assess_action(state, milestones or [], today)
+        known = found.get(element_id)
+        rank = order.index(judged.status) if judged.status in order else len(order)
+        if known is None or rank < (
+            order.index(known.status) if known.status in order else len(order)
+        ):
+            found[element_id] = judged
+    return found
 
 
 def _tagged(elements: list[Element], tag: str) -> set[int]:

@@ -131,3 +131,27 @@ class ChartTests(ApprovedFiguresTestCase):
         assert self.client.get("/plans/tiny/metrics/1-M1/breakdown.svg").status_code == 404
         self.client.force_login(self.w.oscar)
         assert self.client.get("/plans/tiny/metrics/1-M2/trend.svg").status_code == 403
+
+
+class RollUpTests(ApprovedFiguresTestCase):
+    def test_the_scorecard_rolls_up_by_responsible_unit(self):
+        self.report("FY2024", "DHS-CBP", 19, 100, COUNTS)
+        self.report("FY2025", "DHS-CBP", 22, 100, {"women": 1, "men": 2, "other": 0})
+        self.client.force_login(self.w.cora)
+        data = self.client.get("/plans/tiny/scorecard.json").json()
+        by_unit = {g["key"]: g for g in data["by_unit"]}
+        # both units answer for action 1, so both carry its two metrics' statuses
+        assert by_unit["DHS-CBP"]["status"] == "off_track"
+        assert by_unit["DHS-CBP"]["counts"]["on_track"] == 1
+        assert by_unit["DHS-CBP"]["metrics"] == 2
+
+    def test_an_action_past_a_promised_date_is_off_track_on_the_scorecard(self):
+        late = {"1": {"status": "on_track", "milestones": "Finalize the directive | 2024-12-31"}}
+        self.report("FY2025", "DHS-CBP", 22, 100, COUNTS, actions=late)
+        self.client.force_login(self.w.cora)
+        node = self.client.get("/plans/tiny/scorecard.json").json()["elements"][0]
+        assert node["action"]["status"] == "off_track"
+        assert "Finalize the directive" in node["action"]["reason"]
+        assert node["status"] == "off_track"
+        only = self.client.get("/plans/tiny/scorecard.json?status=off_track").json()
+        assert only["elements"][0]["action"]["status"] == "off_track"

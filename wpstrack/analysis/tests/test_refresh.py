@@ -42,7 +42,7 @@ class ApprovedFiguresTestCase(PersonasTestCase):
         cls.ivan = User.objects.create_user(email="ivan@example.org", password=PASSWORD)
         Membership.objects.create(user=cls.ivan, unit=cls.w.ice, role=Role.FOCAL_POINT)
 
-    def report(self, period, unit, women, total, counts, approve=True):
+    def report(self, period, unit, women, total, counts, approve=True, actions=None):
         rnd = self.plan.rounds.filter(period=period).first()
         if rnd is None:
             rnd = services.create_round(
@@ -56,7 +56,7 @@ class ApprovedFiguresTestCase(PersonasTestCase):
                 "1-M1": {"": {"numerator": str(women), "denominator": str(total), "comment": "x"}},
                 "1-M2": {f"sex={k}": {"number": str(v), "comment": "x"} for k, v in counts.items()},
             },
-            actions={"1": {"status": "on_track"}},
+            actions=actions or {"1": {"status": "on_track"}},
             lock_version=submission.lock_version,
             actor=self.focal(unit),
         )
