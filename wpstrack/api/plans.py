@@ -54,8 +54,9 @@ class MetricEdit(Schema):
     frequency: str | None = None
     sensitive: bool | None = None
     note: str | None = None
-    baselines: list[dict[str, Any]] | None = None
+    baselines: list[dict[str, Any]] | None = None  # each {value, period, at?, as_written?, note?}
     targets: list[dict[str, Any]] | None = None
+    status: dict[str, Any] | None = None  # {tolerance?, trajectory?}: only the keys given change
 
 
 class RuleIn(Schema):
@@ -102,7 +103,8 @@ def edit_element(request: HttpRequest, slug: str, code: str, body: ElementEdit) 
 
 @router.post("/plans/{slug}/metrics/{code}")
 def edit_metric(request: HttpRequest, slug: str, code: str, body: MetricEdit) -> dict[str, Any]:
-    """Change a metric, its baselines or targets; the old definition stays for reported values."""
+    """Change a metric, its baselines or targets (with their period codes, ``at``) or its status
+    rule; checked by the plan-file rules; the old definition stays for reported values."""
     plan = access.get_plan_for_user(access.actor(request), slug)
     version = editing.edit_metric(
         plan=plan,

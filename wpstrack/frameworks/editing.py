@@ -44,6 +44,7 @@ EDITABLE_METRIC_FIELDS = {
     "note",
     "baselines",
     "targets",
+    "status",
 }
 
 
@@ -147,7 +148,12 @@ def _apply(
                 "unknown-code",
                 _("No %(kind)s %(code)s in this plan.") % {"kind": kind, "code": code},
             )
-        node.update(changes)
+        for key, value in changes.items():
+            if key == "status" and isinstance(value, dict) and isinstance(node.get(key), dict):
+                # Only the keys given change: {"tolerance": 0.2} keeps the trajectory.
+                node[key] = {**node[key], **value}
+            else:
+                node[key] = value
 
     return _edit(
         plan, update, action=f"{kind}.edit", actor=actor, reason=reason, base_version=base_version

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wpstrack.accounts.models import OrgUnit
 from wpstrack.frameworks.models import Direction, DisaggregationSet, Frequency, MetricType, Tag
+from wpstrack.lib.periods import Period, PeriodError
 
 LONG = forms.Textarea(attrs={"rows": 4})
 
@@ -61,11 +62,13 @@ class ElementForm(forms.Form):
 
 
 def figures_text(figures: list[dict[str, Any]]) -> str:
-    """Baselines or targets as lines of ``period: value | as written | note`` for editing."""
+    """Baselines or targets as lines of ``period: value @ code | as written | note`` for editing
+    (``@ FY2030``: the period code the figure is for, when it has one)."""
     lines = []
     for figure in figures:
+        at = f" @ {figure['at']}" if figure.get("at") else ""
         parts = [
-            f"{figure.get('period') or ''}: {figure['value']}",
+            f"{figure.get('period') or ''}: {figure['value']}{at}",
             figure.get("as_written", ""),
             figure.get("note", ""),
         ]
@@ -76,7 +79,8 @@ def figures_text(figures: list[dict[str, Any]]) -> str:
 
 
 class FiguresField(forms.CharField):
-    """Lines of ``period: value | as written``; each becomes a baseline or target."""
+    """Lines of ``period: value @ code | as written | note``; each becomes a baseline or target.
+    ``@ code`` (optional) is the period code the figure is for: FY2030, FY2030-Q3."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
@@ -94,6 +98,21 @@ class FiguresField(forms.CharField):
             written = rest[0] if rest else ""
             note = rest[1] if len(rest) > 1 else ""
             period, colon, amount = head.rpartition(":")
+            amount, at_sign, code = amount.partition("@")
+            at = ""
+            if at_sign:
+                try:
+                    # The code's shape is the same whatever the fiscal year's start month; the
+                    # plan-file rules check it again with the plan's.
+                    at = Period.parse(code, 1).code
+                except PeriodError:
+                    raise forms.ValidationError(
+                        _(
+                            "Line %(n)s: %(code)s is not a period code: write FY2030 for a "
+                            "fiscal year or FY2030-Q3 for a quarter, e.g. 2030: 30 @ FY2030"
+                        )
+                        % {"n": number, "code": repr(code.strip())}
+                    ) from None
             try:
                 figure_value = float(amount.strip())
                 if not math.isfinite(figure_value):
@@ -106,6 +125,8 @@ class FiguresField(forms.CharField):
                 "value": int(figure_value) if figure_value.is_integer() else figure_value,
                 "period": period.strip() if colon else "",
             }
+            if at:
+                entry["at"] = at
             if written.strip():
                 entry["as_written"] = written.strip()
             if note.strip():
@@ -133,12 +154,46 @@ class MetricForm(forms.Form):
         label=_("Sensitive (small counts suppressed when published)"), required=False
     )
     note = forms.CharField(label=_("Editor's note"), widget=LONG, required=False, max_length=5000)
-    baselines = FiguresField(label=_("Baselines, one per line: period: value | as written | note"))
-    targets = FiguresField(label=_("Targets, one per line: period: value | as written | note"))
+    baselines = FiguresField(
+        label=_("Baselines, one per line: period: value @ period code | as written | note"),
+        help_text=_(
+            "The period as the document words it, the figure, then the period code it is for "
+            "(FY2023, FY2023-Q3), e.g. FY 2023: 12 @ FY2023. Without a code the figure is kept "
+            "but no trajectory can be drawn from it."
+        ),
+    )
+    targets = FiguresField(
+        label=_("Targets, one per line: period: value @ period code | as written | note"),
+        help_text=_("e.g. by 2030: 30 @ FY2030 | 30% by 2030"),
+    )
+    tolerance = forms.FloatField(
+        label=_("Tolerance (share of the planned change)"),
+        required=False,
+        help_text=_(
+            "How far, as a share of the change from baseline to target, a figure may lag the "
+            "expected path and still be at risk rather than off track: 0.1 for 10%. Blank: the "
+            "plan's tolerance."
+        ),
+    )
+    trajectory = forms.ChoiceField(
+        label=_("Expected path to the target"),
+        choices=[
+            ("linear", _("Linear: a straight line from the baseline to the target")),
+            ("step", _("Step: the target applies only from its date")),
+        ],
+        initial="linear",
+        required=False,  # left out: unchanged
+    )
     reason = forms.CharField(label=_("Reason for the change"), max_length=500)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plan_tolerance: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if plan_tolerance is not None:
+            self.fields["tolerance"].help_text = _(
+                "How far, as a share of the change from baseline to target, a figure may lag the "
+                "expected path and still be at risk rather than off track: 0.1 for 10%%. Blank: "
+                "the plan's tolerance (%(tolerance)s)."
+            ) % {"tolerance": plan_tolerance}
         sets: list[tuple[str, Any]] = [(s.key, s.name) for s in DisaggregationSet.objects.all()]
         sets = (sets or [("sex", _("Sex")), ("age", _("Age"))]) + [
             ("unit", _("Organisational unit (sub-units)"))
@@ -147,11 +202,19 @@ class MetricForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
+        changes: dict[str, Any] = {
             key: (value.strip() if isinstance(value, str) else value)
             for key, value in data.items()
-            if key not in {"base_version", "reason"}
+            if key not in {"base_version", "reason", "tolerance", "trajectory"}
         }
+        tolerance = data.get("tolerance")
+        if tolerance is not None and float(tolerance).is_integer():
+            tolerance = int(tolerance)  # 1, as a plan file writes it
+        status: dict[str, Any] = {"tolerance": tolerance}
+        if data.get("trajectory"):
+            status["trajectory"] = data["trajectory"]  # left out: unchanged
+        changes["status"] = status
+        return changes
 
 
 class TagForm(forms.Form):

@@ -119,13 +119,19 @@ def metric_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         **current,
         "baselines": figures_text(current["baselines"]),
         "targets": figures_text(current["targets"]),
+        "tolerance": current["status"].get("tolerance"),
+        "trajectory": current["status"].get("trajectory", "linear"),
     }
     data = {
         "plan": {"slug": plan.slug, "title": plan.short_title or plan.title},
         "metric": current,
         "element_code": metric.element.code,
     }
-    form = MetricForm(request.POST or None, initial=initial)
+    form = MetricForm(
+        request.POST or None,
+        initial=initial,
+        plan_tolerance=plan.status_rule.get("tolerance"),
+    )
     if request.method != "POST":
         return render_page(request, "frameworks/metric_edit.html", data, {"form": form})
     done = f"/plans/{plan.slug}/elements/{metric.element.code}"

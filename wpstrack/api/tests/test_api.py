@@ -222,6 +222,39 @@ class ApiTestCase(PersonasTestCase):
         assert self.call("post", "/plans/tiny/rules", self.w.fatima, rule).json()["status"] == 403
         assert self.call("delete", "/plans/tiny/rules/R1", self.w.cora).json()["changed"]
 
+    def test_a_coordinator_sets_period_codes_and_the_status_rule_through_the_api(self):
+        from wpstrack.frameworks.models import Metric
+
+        target = {"value": 30, "period": "by 2030", "at": "FY2030"}
+        body = self.call(
+            "post",
+            "/plans/tiny/metrics/1-M1",
+            self.w.cora,
+            {"targets": [target], "status": {"tolerance": 0.25}, "reason": "agreed"},
+        ).json()
+        assert body["ok"] and body["changed"]
+        definition = Metric.objects.get(code="1-M1").current
+        assert definition.targets == [target]
+        assert definition.status_rule == {"tolerance": 0.25, "trajectory": "linear"}
+        self.call(
+            "post", "/plans/tiny/metrics/1-M1", self.w.cora, {"status": {"trajectory": "step"}}
+        )
+        definition = Metric.objects.get(code="1-M1").current
+        assert definition.status_rule == {"tolerance": 0.25, "trajectory": "step"}
+        bad = self.call(
+            "post",
+            "/plans/tiny/metrics/1-M1",
+            self.w.cora,
+            {"targets": [{**target, "at": "2030"}]},
+        ).json()
+        assert bad["status"] == 400 and bad["code"] == "bad-period-code"
+        bad = self.call(
+            "post", "/plans/tiny/metrics/1-M1", self.w.cora, {"status": {"trajectory": "curve"}}
+        ).json()
+        assert bad["status"] == 400 and bad["code"] == "bad-trajectory"
+        exported = self.call("get", "/plans/tiny", self.w.fatima).json()["plan"]
+        assert exported["status"] == {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25}
+
     def test_a_coordinator_adjusts_a_prepared_round_through_the_api(self):
         prepared = self.call(
             "post",

@@ -174,6 +174,12 @@ class WorkbookExportTestCase(PersonasTestCase):
         assert elements["D2"].value == '=HYPERLINK("http://x")' and elements["D2"].data_type == "s"
         assert elements["J2"].value is False
         assert book["Metrics"]["A2"].value == "1-M1"
+        metrics = book["Metrics"]
+        assert (metrics["M1"].value, metrics["N1"].value) == ("Tolerance", "Trajectory")
+        assert (metrics["M2"].value, metrics["N2"].value) == (None, "linear")
+        assert book["Figures"]["E1"].value == "At"
+        plan = {row[0].value: row[1].value for row in book["Plan"].iter_rows()}
+        assert plan["Status tolerance"] == 0.1 and plan["Status roll-up"] == "worst"
 
 
 class TargetsTestCase(PersonasTestCase):
@@ -230,6 +236,111 @@ class TargetsTestCase(PersonasTestCase):
         )
         self.assertContains(response, "Line 1: write it as period: value", status_code=400)
         assert Metric.objects.get(code="1-M1").current.targets == []
+
+
+class StatusRuleEditingTestCase(PersonasTestCase):
+    """Coordinators set each figure's period code, the tolerance and the trajectory on the
+    metric's edit page; the plan-file rules check them, as they check a file."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        metric = {
+            **DOCUMENT["elements"][0]["metrics"][0],
+            "baselines": [{"value": 12, "period": "FY 2023", "at": "FY2023"}],
+            "targets": [{"value": 30, "period": "by 2030", "as_written": "30x30"}],
+        }
+        document = {**DOCUMENT, "elements": [{**DOCUMENT["elements"][0], "metrics": [metric]}]}
+        load_plan_document(document, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+
+    def form(self, **changes):
+        data = {
+            "base_version": 1,
+            "text": "Number of women hired.",
+            "type": "count",
+            "unit": "",
+            "direction": "increase",
+            "frequency": "annual",
+            "disaggregation": ["sex"],
+            "note": "",
+            "baselines": "FY 2023: 12 @ FY2023",
+            "targets": "by 2030: 30 | 30x30",
+            "tolerance": "",
+            "trajectory": "linear",
+            "reason": "dates agreed with the components",
+        }
+        return {**data, **changes}
+
+    def test_the_page_shows_each_figures_period_code_and_the_status_rule(self):
+        self.client.force_login(self.w.cora)
+        page = self.client.get("/plans/tiny/metrics/1-M1/edit")
+        self.assertContains(page, "FY 2023: 12 @ FY2023")
+        self.assertContains(page, "by 2030: 30 | 30x30")
+        self.assertContains(page, 'name="tolerance"')
+        self.assertContains(page, '<option value="linear" selected>')
+        self.assertContains(page, "the plan&#x27;s tolerance (0.1)")
+        data = self.client.get("/plans/tiny/metrics/1-M1/edit.json").json()
+        assert data["metric"]["status"] == {"tolerance": None, "trajectory": "linear"}
+
+    def test_a_coordinator_dates_a_target_and_sets_the_tolerance_and_trajectory(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/plans/tiny/metrics/1-M1/edit",
+            self.form(targets="by 2030: 30 @ fy2030 | 30x30", tolerance="0.2", trajectory="step"),
+        )
+        self.assertRedirects(response, "/plans/tiny/elements/1")
+        metric = Metric.objects.get(code="1-M1")
+        definition = metric.current
+        assert definition.targets == [
+            {"value": 30, "period": "by 2030", "at": "FY2030", "as_written": "30x30"}
+        ]
+        assert definition.status_rule == {"tolerance": 0.2, "trajectory": "step"}
+        assert definition.valid_from.number == 2
+        assert MetricDefinition.objects.filter(metric=metric).count() == 2
+        event = AuditEvent.objects.get(action="metric.redefine")
+        assert set(event.changes) == {"status", "targets"} and event.actor == self.w.cora
+        exported = self.client.get("/plans/tiny/plan-file.yaml").content.decode()
+        assert "at: FY2030" in exported and "trajectory: step" in exported
+        page = self.client.get("/plans/tiny/metrics/1-M1/edit")
+        self.assertContains(page, "by 2030: 30 @ FY2030 | 30x30")
+        self.assertContains(page, '<option value="step" selected>')
+
+    def test_an_unchanged_form_makes_no_new_version(self):
+        self.client.force_login(self.w.cora)
+        self.client.post("/plans/tiny/metrics/1-M1/edit", self.form())
+        assert Plan.objects.get().current_version.number == 1
+
+    def test_a_period_code_that_is_not_one_is_refused_at_the_field(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/plans/tiny/metrics/1-M1/edit", self.form(targets="by 2030: 30 @ 2030")
+        )
+        self.assertContains(
+            response, "Line 1: &#x27;2030&#x27; is not a period code", status_code=400
+        )
+        assert Plan.objects.get().current_version.number == 1
+
+    def test_a_tolerance_out_of_range_is_refused_with_the_plan_file_message(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post("/plans/tiny/metrics/1-M1/edit", self.form(tolerance="10"))
+        self.assertContains(
+            response, "tolerance 10 is not a share above 0 and at most 1", status_code=400
+        )
+        body = self.client.post(
+            "/plans/tiny/metrics/1-M1/edit.json", self.form(tolerance="1.5")
+        ).json()
+        assert body["code"] == "bad-tolerance" and body["errors"][0]["field"] == "tolerance"
+        assert Metric.objects.get(code="1-M1").current.status_rule["tolerance"] is None
+
+    def test_a_blank_tolerance_takes_the_plans_again(self):
+        self.client.force_login(self.w.cora)
+        self.client.post("/plans/tiny/metrics/1-M1/edit", self.form(tolerance="0.3"))
+        self.client.post("/plans/tiny/metrics/1-M1/edit", self.form(base_version=2, tolerance=""))
+        assert Metric.objects.get(code="1-M1").current.status_rule == {
+            "tolerance": None,
+            "trajectory": "linear",
+        }
+        assert Plan.objects.get().current_version.number == 3
 
 
 class RulesPageTestCase(PersonasTestCase):
