@@ -41,7 +41,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "steps": plan.approval_steps,
             "higher_levels_see_unapproved": plan.higher_levels_see_unapproved,
         },
-        "status": plan.status_rule,
+        "status": plan.status_rules,
         "levels": [{"key": level.key, "name": level.name} for level in plan.levels.all()],
         "sections": [
             {

@@ -82,8 +82,8 @@ class Plan(models.Model):
         default=False,
         help_text="If on, every reviewer of the chain sees a submission from the start, drafts included.",
     )
-    status_rule = models.JSONField(
-        _("status rule"),
+    status_rules = models.JSONField(
+        _("status rules"),
         default=default_plan_status_rule,
         blank=True,
         help_text="The plan file's status block: {'tolerance': share of the planned change a figure "

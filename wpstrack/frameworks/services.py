@@ -411,7 +411,7 @@ def load_plan_document(
     plan.fiscal_year_start_month = document["fiscal_year_start_month"]
     plan.approval_steps = document["approval"]["steps"]
     plan.higher_levels_see_unapproved = document["approval"]["higher_levels_see_unapproved"]
-    plan.status_rule = document["status"]
+    plan.status_rules = document["status"]
     plan.save()
     number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = PlanVersion.objects.create(
@@ -461,5 +461,5 @@ def _plan_state(plan: Plan) -> dict[str, Any]:
         "fiscal_year_start_month": plan.fiscal_year_start_month,
         "approval_steps": plan.approval_steps,
         "higher_levels_see_unapproved": plan.higher_levels_see_unapproved,
-        "status_rule": plan.status_rule,
+        "status_rules": plan.status_rules,
     }

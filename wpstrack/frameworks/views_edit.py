@@ -130,7 +130,7 @@ def metric_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     form = MetricForm(
         request.POST or None,
         initial=initial,
-        plan_tolerance=plan.status_rule.get("tolerance"),
+        plan_tolerance=plan.status_rules.get("tolerance"),
     )
     if request.method != "POST":
         return render_page(request, "frameworks/metric_edit.html", data, {"form": form})

@@ -146,7 +146,7 @@ class LoadingTestCase(TestCase):
     def test_changing_the_plans_status_rule_makes_a_new_version(self):
         self.load(PLAN)
         plan = Plan.objects.get()
-        assert plan.status_rule == {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25}
+        assert plan.status_rules == {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25}
         changed = PLAN.replace(
             "fiscal_year_start_month: 10\n",
             "fiscal_year_start_month: 10\nstatus: {tolerance: 0.05, rollup: share}\n",
@@ -154,10 +154,10 @@ class LoadingTestCase(TestCase):
         result = self.load(changed)
         assert result.loaded[0][1] == 2
         plan.refresh_from_db()
-        assert plan.status_rule == {"tolerance": 0.05, "rollup": "share", "rollup_share": 0.25}
-        assert plan.current_version.changes[0] == "plan.update: status_rule"
+        assert plan.status_rules == {"tolerance": 0.05, "rollup": "share", "rollup_share": 0.25}
+        assert plan.current_version.changes[0] == "plan.update: status_rules"
         event = AuditEvent.objects.filter(action="plan.load").latest("id")
-        assert event.changes["status_rule"][1]["rollup"] == "share"
+        assert event.changes["status_rules"][1]["rollup"] == "share"
         assert self.load(changed).loaded == [("tiny", None, [])]
 
     def test_status_rules_and_period_codes_survive_export_then_load(self):
@@ -215,7 +215,7 @@ class LoadingTestCase(TestCase):
             document, file_name="tiny.yaml", sha256="0" * 64, actor=None
         )
         assert "status" not in document  # the caller's document is left as it was
-        assert plan.status_rule["tolerance"] == 0.1
+        assert plan.status_rules["tolerance"] == 0.1
         assert Metric.objects.get(code="1-M1").current.status_rule["trajectory"] == "linear"
         again = load_plan_document({**document}, file_name="tiny.yaml", sha256="0" * 64, actor=None)
         assert again[1] is None
