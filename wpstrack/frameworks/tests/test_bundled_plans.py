@@ -136,3 +136,53 @@ class BundledPlansTestCase(TestCase):
             plan__slug="dhs-wps-2024", current__source_text="table"
         ):
             assert normalise(metric.current.text) in sources["dhs-wps-2024"], metric.code
+
+    def test_figures_have_period_codes_only_where_the_document_dates_them(self):
+        dated = {
+            (metric.plan.slug, metric.code, kind, figure["value"]): figure.get("at")
+            for metric in Metric.objects.select_related("plan", "current")
+            for kind in ("baselines", "targets")
+            for figure in getattr(metric.current, kind)
+        }
+        assert {key: at for key, at in dated.items() if at} == {
+            ("dhs-wps-2024", "1.1-A2-M1", "targets", 30): "FY2030",
+            ("state-pm-wps", "GPOI-M2", "baselines", 63): "FY2021",
+            ("state-pm-wps", "GPOI-M3", "baselines", 44): "FY2021",
+            ("state-pm-wps", "GPOI-M10", "targets", 1): "FY2022",
+            ("state-pm-wps", "IMET-M3", "targets", 3000000): "FY2022",
+        }
+        # The document's own words for the period stay as they were.
+        thirty = Metric.objects.get(plan__slug="dhs-wps-2024", code="1.1-A2-M1").current
+        assert (
+            thirty.targets[0]["period"] == "2030"
+            and "30% by 2030" in thirty.targets[0]["as_written"]
+        )
+        assert "assumption" in thirty.targets[0]["note"]
+
+    def test_the_plans_use_the_default_status_rules(self):
+        for plan in Plan.objects.all():
+            assert plan.status_rules == {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25}
+        assert not Metric.objects.exclude(
+            current__status_rule={"tolerance": None, "trajectory": "linear"}
+        ).exists()
+
+    def test_the_plan_files_and_their_exports_match_the_json_schema(self):
+        import json
+
+        import jsonschema
+
+        from wpstrack.frameworks.export import plan_document
+        from wpstrack.lib.yamlfile import load_yaml
+
+        schema = json.loads(
+            (Path(settings.BASE_DIR) / "docs" / "plan-file.schema.json").read_text()
+        )
+        validator = jsonschema.Draft202012Validator(schema)
+        for path in bundled_plan_files():
+            errors = [
+                e.message for e in validator.iter_errors(json.loads(json.dumps(load_yaml(path))))
+            ]
+            assert errors == [], (path.name, errors[:3])
+        for plan in Plan.objects.all():
+            errors = [e.message for e in validator.iter_errors(plan_document(plan))]
+            assert errors == [], (plan.slug, errors[:3])
