@@ -119,6 +119,11 @@ page_patterns = [
     *twin("tag-sets", plan_edit_views.tag_sets, "tag-sets"),
     *twin("disaggregations", plan_edit_views.disaggregation_sets, "disaggregations"),
     *twin("plans/<planslug:slug>/rules", plan_edit_views.plan_rules, "plan-rules"),
+    *twin(
+        "plans/<planslug:slug>/status-rules",
+        plan_edit_views.plan_status_rules,
+        "plan-status-rules",
+    ),
     path(
         "plans/<planslug:slug>/rules/<elementcode:code>/remove",
         plan_edit_views.plan_rule_remove,

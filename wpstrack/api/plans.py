@@ -59,6 +59,14 @@ class MetricEdit(Schema):
     status: dict[str, Any] | None = None  # {tolerance?, trajectory?}: only the keys given change
 
 
+class PlanStatusEdit(Schema):
+    base_version: int | None = None
+    reason: str = ""
+    tolerance: float | None = None
+    rollup: str | None = None
+    rollup_share: float | None = None
+
+
 class RuleIn(Schema):
     base_version: int | None = None
     code: str
@@ -110,6 +118,27 @@ def edit_metric(request: HttpRequest, slug: str, code: str, body: MetricEdit) ->
         plan=plan,
         code=code,
         changes=_changes(body),
+        actor=access.actor(request),
+        reason=body.reason,
+        base_version=body.base_version,
+    )
+    plan.refresh_from_db()
+    return _version(plan, version)
+
+
+@router.post("/plans/{slug}/status-rules")
+def edit_status_rules(request: HttpRequest, slug: str, body: PlanStatusEdit) -> dict[str, Any]:
+    """Change the plan's status rules (tolerance, rollup, rollup_share); only the keys given
+    change; checked by the plan-file rules, saved as a new version."""
+    plan = access.get_plan_for_user(access.actor(request), slug)
+    changes = {
+        k: v
+        for k, v in body.dict(exclude_unset=True).items()
+        if k not in {"base_version", "reason"}
+    }
+    version = editing.edit_plan_status(
+        plan=plan,
+        changes=changes,
         actor=access.actor(request),
         reason=body.reason,
         base_version=body.base_version,

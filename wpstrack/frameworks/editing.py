@@ -199,6 +199,31 @@ def remove_rule(*, plan: Plan, code: str, actor: User, reason: str) -> PlanVersi
 
 
 @transaction.atomic
+def edit_plan_status(
+    *,
+    plan: Plan,
+    changes: dict[str, Any],
+    actor: User,
+    reason: str = "",
+    base_version: int | None = None,
+) -> PlanVersion | None:
+    """Change the plan's status rules (default tolerance, roll-up rule and share); only the keys
+    given change, and the plan-file rules check the result."""
+
+    def update(document: dict[str, Any]) -> None:
+        document["status"] = {**document.get("status", {}), **changes}
+
+    return _edit(
+        plan,
+        update,
+        action="plan.status_rules.edit",
+        actor=actor,
+        reason=reason,
+        base_version=base_version,
+    )
+
+
+@transaction.atomic
 def edit_element(
     *,
     plan: Plan,

@@ -217,6 +217,50 @@ class MetricForm(forms.Form):
         return changes
 
 
+class PlanStatusForm(forms.Form):
+    """The plan's status rules: the default tolerance and how statuses roll up."""
+
+    base_version = forms.IntegerField(widget=forms.HiddenInput)
+    tolerance = forms.FloatField(
+        label=_("Tolerance (share of the planned change)"),
+        required=False,
+        help_text=_(
+            "How far, as a share of the change from baseline to target, a figure may lag the "
+            "expected path and still be at risk rather than off track: 0.1 for 10%. Metrics may "
+            "set their own. Blank: 0.1."
+        ),
+    )
+    rollup = forms.ChoiceField(
+        label=_("Roll-up rule"),
+        choices=[
+            ("worst", _("Worst: any off track makes the group off track, else any at risk")),
+            ("share", _("Share: off track when more than the share below are off track")),
+        ],
+    )
+    rollup_share = forms.FloatField(
+        label=_("Roll-up share"),
+        required=False,
+        help_text=_(
+            "For the share rule: a group is off track when more than this share of its assessed "
+            "items are off track, at risk when more than this share are at risk or off track "
+            "(0.25 for a quarter). Blank: 0.25."
+        ),
+    )
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500)
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        changes: dict[str, Any] = {"rollup": data["rollup"]}
+        for key, default in (("tolerance", 0.1), ("rollup_share", 0.25)):
+            value = data.get(key)
+            if value is None:
+                value = default
+            elif float(value).is_integer():
+                value = int(value)
+            changes[key] = value
+        return changes
+
+
 class TagForm(forms.Form):
     tag_set_key = forms.SlugField(label=_("Tag set key"), max_length=40)
     tag_set_name = forms.CharField(

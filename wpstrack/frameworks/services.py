@@ -44,24 +44,31 @@ def _stored(key: str) -> str:
 
 
 def with_status_defaults(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with the status blocks ``planfile`` always writes, where a document built
-    in code left them out (a copy; the caller's document is not changed)."""
+    """The document with whole status blocks, as ``planfile`` always writes them, where a
+    document built in code left them out or gave only some keys (a copy; the caller's document
+    is not changed)."""
 
-    def missing(elements: list[dict[str, Any]]) -> bool:
-        return any(
-            any("status" not in m for m in e.get("metrics", [])) or missing(e.get("children", []))
+    def whole(block: Any, defaults: dict[str, Any]) -> bool:
+        return isinstance(block, dict) and set(defaults) <= set(block)
+
+    def complete(elements: list[dict[str, Any]]) -> bool:
+        return all(
+            all(whole(m.get("status"), METRIC_STATUS_DEFAULTS) for m in e.get("metrics", []))
+            and complete(e.get("children", []))
             for e in elements
         )
 
-    if "status" in document and not missing(document.get("elements", [])):
+    if whole(document.get("status"), PLAN_STATUS_DEFAULTS) and complete(
+        document.get("elements", [])
+    ):
         return document
     document = copy.deepcopy(document)
-    document.setdefault("status", dict(PLAN_STATUS_DEFAULTS))
+    document["status"] = {**PLAN_STATUS_DEFAULTS, **(document.get("status") or {})}
 
     def fill(elements: list[dict[str, Any]]) -> None:
         for element in elements:
             for metric in element.get("metrics", []):
-                metric.setdefault("status", dict(METRIC_STATUS_DEFAULTS))
+                metric["status"] = {**METRIC_STATUS_DEFAULTS, **(metric.get("status") or {})}
             fill(element.get("children", []))
 
     fill(document.get("elements", []))

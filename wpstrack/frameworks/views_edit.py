@@ -20,6 +20,7 @@ from wpstrack.frameworks.forms import (
     DisaggregationSetForm,
     ElementForm,
     MetricForm,
+    PlanStatusForm,
     RuleForm,
     TagForm,
     figures_text,
@@ -241,6 +242,50 @@ def plan_rules(request: HttpRequest, slug: str) -> HttpResponse:
         return refused_form(request, error, "frameworks/rules.html", data, form)
     messages.success(request, _("Rule %(code)s added.") % {"code": rule["code"]})
     return redirect("plan-rules", slug=plan.slug)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def plan_status_rules(request: HttpRequest, slug: str) -> HttpResponse:
+    """The plan's status rules (default tolerance, roll-up); its coordinators change them."""
+    plan = access.get_plan_for_user(request.user, slug)
+    can_edit = access.can_edit_plan(request.user, plan)
+    version = plan.current_version.number if plan.current_version else 0
+    data = {
+        "plan": {"slug": plan.slug, "title": plan.short_title or plan.title},
+        "status": plan.status_rules,
+        "metrics_with_own_rule": [
+            {"code": m.code, "status": m.current.status_rule}
+            for m in plan.metrics.filter(retired_in=None).select_related("current")
+            if m.current
+            and (
+                m.current.status_rule.get("tolerance") is not None
+                or m.current.status_rule.get("trajectory", "linear") != "linear"
+            )
+        ],
+        "can_edit": can_edit,
+    }
+    form = PlanStatusForm(
+        request.POST or None, initial={"base_version": version, **plan.status_rules}
+    )
+    template = "frameworks/plan_status_rules.html"
+    if request.method != "POST":
+        return render_page(request, template, data, {"form": form})
+    if not can_edit:
+        raise PermissionDenied
+    return _save(
+        request,
+        form,
+        template,
+        data,
+        lambda f: editing.edit_plan_status(
+            plan=plan,
+            changes=f.changes(),
+            actor=access.actor(request),
+            reason=f.cleaned_data["reason"],
+            base_version=f.cleaned_data["base_version"],
+        ),
+        reverse("plan-status-rules", args=[plan.slug]),
+    )
 
 
 @require_POST

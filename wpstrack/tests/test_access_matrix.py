@@ -24,6 +24,7 @@ MATRIX = {
     "/tag-sets": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/disaggregations": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/plans/tiny/rules": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/tiny/status-rules": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/plans/tiny/elements/1.1/edit": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # dashboards: approved figures only, for anyone with a role
     "/plans/reported/scorecard": (OK, OK, OK, OK, OK, FORBIDDEN),

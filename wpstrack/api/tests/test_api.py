@@ -255,6 +255,21 @@ class ApiTestCase(PersonasTestCase):
         exported = self.call("get", "/plans/tiny", self.w.fatima).json()["plan"]
         assert exported["status"] == {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25}
 
+    def test_a_coordinator_changes_the_plans_status_rules_through_the_api(self):
+        body = self.call(
+            "post", "/plans/tiny/status-rules", self.w.cora, {"rollup": "share", "reason": "x"}
+        ).json()
+        assert body["ok"] and body["changed"]
+        plan = Plan.objects.get()
+        assert plan.status_rules == {"tolerance": 0.1, "rollup": "share", "rollup_share": 0.25}
+        bad = self.call("post", "/plans/tiny/status-rules", self.w.cora, {"tolerance": 2}).json()
+        assert bad["status"] == 400 and bad["code"] == "bad-tolerance"
+        bad = self.call("post", "/plans/tiny/status-rules", self.w.cora, {"rollup": "mean"}).json()
+        assert bad["status"] == 400 and bad["code"] == "bad-rollup"
+        refused = self.call("post", "/plans/tiny/status-rules", self.w.fatima, {"rollup": "worst"})
+        assert refused.json()["status"] == 403
+        assert Plan.objects.get().status_rules["rollup"] == "share"
+
     def test_a_coordinator_adjusts_a_prepared_round_through_the_api(self):
         prepared = self.call(
             "post",

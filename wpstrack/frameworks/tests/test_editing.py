@@ -343,6 +343,65 @@ class StatusRuleEditingTestCase(PersonasTestCase):
         assert Plan.objects.get().current_version.number == 3
 
 
+class PlanStatusRulesPageTestCase(PersonasTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        metric = {**DOCUMENT["elements"][0]["metrics"][0], "status": {"tolerance": 0.3}}
+        document = {**DOCUMENT, "elements": [{**DOCUMENT["elements"][0], "metrics": [metric]}]}
+        load_plan_document(document, file_name="tiny.yaml", sha256="0" * 64, actor=None)
+
+    def form(self, **changes):
+        data = {
+            "base_version": 1,
+            "tolerance": "0.1",
+            "rollup": "worst",
+            "rollup_share": "0.25",
+            "reason": "agreed at the working group",
+        }
+        return {**data, **changes}
+
+    def test_anyone_who_sees_the_plan_reads_its_status_rules(self):
+        self.client.force_login(self.w.vera)
+        data = self.client.get("/plans/tiny/status-rules.json").json()
+        assert data["status"] == {"tolerance": 0.1, "rollup": "worst", "rollup_share": 0.25}
+        assert data["metrics_with_own_rule"] == [
+            {"code": "1-M1", "status": {"tolerance": 0.3, "trajectory": "linear"}}
+        ]
+        assert data["can_edit"] is False
+        assert self.client.post("/plans/tiny/status-rules", self.form()).status_code == 403
+        self.assertContains(self.client.get("/plans/tiny"), "/plans/tiny/status-rules")
+
+    def test_a_coordinator_changes_the_roll_up_rule_into_a_new_version(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/plans/tiny/status-rules", self.form(rollup="share", rollup_share="0.5")
+        )
+        self.assertRedirects(response, "/plans/tiny/status-rules")
+        plan = Plan.objects.get()
+        assert plan.status_rules == {"tolerance": 0.1, "rollup": "share", "rollup_share": 0.5}
+        assert plan.current_version.number == 2
+        event = AuditEvent.objects.get(action="plan.status_rules.edit")
+        assert event.reason == "agreed at the working group" and event.actor == self.w.cora
+        exported = self.client.get("/plans/tiny/plan-file.yaml").content.decode()
+        assert "rollup: share" in exported and "rollup_share: 0.5" in exported
+
+    def test_a_share_out_of_range_is_refused_with_the_plan_file_message(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            "/plans/tiny/status-rules", self.form(rollup="share", rollup_share="25")
+        )
+        self.assertContains(
+            response, "rollup_share 25 is not a share above 0 and below 1", status_code=400
+        )
+        assert Plan.objects.get().current_version.number == 1
+
+    def test_an_unchanged_form_makes_no_new_version(self):
+        self.client.force_login(self.w.cora)
+        self.client.post("/plans/tiny/status-rules", self.form(tolerance="", rollup_share=""))
+        assert Plan.objects.get().current_version.number == 1
+
+
 class RulesPageTestCase(PersonasTestCase):
     @classmethod
     def setUpTestData(cls):
