@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wpstrack.accounts.context_processors.navigation",
+                "wpstrack.reporting.context_processors.demo_data",
             ],
         },
     },

@@ -37,6 +37,11 @@ class ReportingRound(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    generated = models.BooleanField(
+        _("generated"),
+        default=False,
+        help_text="Demo data made by wpstrack demo, not reported: every page says so.",
+    )
 
     class Meta:
         ordering = ["plan", "-period_start", "period"]
