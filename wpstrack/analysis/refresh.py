@@ -65,14 +65,13 @@ def rule_at(definition: MetricDefinition, plan: Plan, period: Period) -> rules.R
     points = sorted(baselines + targets, key=lambda p: p.period.end)
     before = [p for p in points if p.period.end <= period.end]
     after = [t for t in sorted(targets, key=lambda p: p.period.end) if t.period.end > period.end]
-    if own.get("trajectory") == "step":
-        before = [p for p in before if p in baselines] or before
     target = after[0] if after else (targets[-1] if targets else None)
     baseline = before[-1] if before else None
     if baseline is not None and target is not None and baseline == target:
         baseline = None
     unit = "%" if definition.type == "percentage" else ""
-    return rules.Rule(definition.direction, baseline, target, tolerance, unit)
+    trajectory = str(own.get("trajectory") or "linear")
+    return rules.Rule(definition.direction, baseline, target, tolerance, unit, trajectory)
 
 
 def _unit_figures(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -96,7 +97,9 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
     by_tag: dict[str, list[str]] = defaultdict(list)
     by_unit: dict[str, list[str]] = defaultdict(list)
     tagged = _tagged(elements, filters.tag)
-    rollup = (getattr(plan, "status_rules", None) or {}).get("rollup", "worst")
+    settings = getattr(plan, "status_rules", None) or {}
+    rollup = settings.get("rollup", "worst")
+    share = Decimal(str(settings.get("rollup_share") or "0.25"))
     children: dict[int | None, list[Element]] = defaultdict(list)
     for element in elements:
         children[element.parent_id].append(element)
@@ -151,7 +154,7 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
             beneath = [m["status"] for m in metrics] + [n["status"] for n in below]
             if action is not None:
                 beneath.append(action.status.value)
-            state = rules.roll_up((rules.Status(s) for s in beneath), rollup).value
+            state = rules.roll_up((rules.Status(s) for s in beneath), rollup, share).value
             nodes.append(
                 {
                     "code": element.code,
@@ -175,7 +178,7 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
         return nodes
 
     nodes = tree(None)
-    overall = rules.roll_up((rules.Status(n["status"]) for n in nodes), rollup).value
+    overall = rules.roll_up((rules.Status(n["status"]) for n in nodes), rollup, share).value
     return {
         "as_of": as_of.code if as_of else None,
         "filters": filters.as_dict(),
@@ -187,21 +190,24 @@ def build(plan: Plan, filters: Filters, unit_id: int | None = None) -> dict[str,
             for key in StatusChoice.values
         ],
         "elements": nodes,
-        "by_tag": _summaries(by_tag, rollup, names=dict(_tag_names(elements))),
-        "by_unit": _summaries(by_unit, rollup),
+        "by_tag": _summaries(by_tag, rollup, share, names=dict(_tag_names(elements))),
+        "by_unit": _summaries(by_unit, rollup, share),
         "unit_choices": sorted({c for codes in responsible.values() for c in codes}),
         "tag_choices": sorted({(t.ref, t.name) for e in elements for t in e.tags.all()}),
     }
 
 
 def _summaries(
-    groups: dict[str, list[str]], rollup: str, names: dict[str, str] | None = None
+    groups: dict[str, list[str]],
+    rollup: str,
+    share: Decimal,
+    names: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Counts of each status and the rolled-up status, per tag or per unit."""
     found = []
     for key in sorted(groups):
         states = groups[key]
-        state = rules.roll_up((rules.Status(s) for s in states), rollup).value
+        state = rules.roll_up((rules.Status(s) for s in states), rollup, share).value
         counts = rules.count(rules.Status(s) for s in states)
         found.append(
             {

@@ -49,6 +49,7 @@ class Rule:
     target: Point | None = None
     tolerance: Decimal = Decimal("0.1")
     unit: str = ""  # "%" for percentages, shown in reasons
+    trajectory: str = "linear"  # or "step": the target applies only from its period
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def expected_at(rule: Rule, period: Period) -> Decimal | None:
     if rule.baseline is None or rule.target is None:
         return None
     start, end = rule.baseline.period.end, rule.target.period.end
+    if rule.trajectory == "step":
+        return rule.target.value if period.end >= end else rule.baseline.value
     if end <= start:
         return rule.target.value
     share = Decimal((period.end - start).days) / Decimal((end - start).days)

@@ -453,6 +453,12 @@ def load_plan_document(
         changes={"version": [number - 1 or None, number], **plan_changes},
         reason=f"{file_name} sha256:{sha256}",
     )
+    if not first:
+        # Baselines, targets and status rules may have changed: the dashboards follow at once.
+        # (analysis builds on frameworks, so it is imported here, not at the top.)
+        from wpstrack.analysis.refresh import refresh_plan
+
+        refresh_plan(plan)
     return plan, version
 
 

@@ -155,3 +155,19 @@ class RollUpTests(ApprovedFiguresTestCase):
         assert node["status"] == "off_track"
         only = self.client.get("/plans/tiny/scorecard.json?status=off_track").json()
         assert only["elements"][0]["action"]["status"] == "off_track"
+
+
+class PlanRuleTests(ApprovedFiguresTestCase):
+    def test_the_plans_declared_roll_up_rule_and_share_decide_the_elements_status(self):
+        self.report("FY2024", "DHS-CBP", 19, 100, COUNTS)
+        self.report("FY2025", "DHS-CBP", 22, 100, {"women": 1, "men": 2, "other": 0})
+        self.client.force_login(self.w.cora)
+        assert (
+            self.client.get("/plans/tiny/scorecard.json").json()["elements"][0]["status"]
+            == "off_track"
+        )
+        self.plan.status_rules = {"tolerance": 0.1, "rollup": "share", "rollup_share": 0.5}
+        self.plan.save()
+        # one of two metrics off track (and the action on track): not more than half
+        data = self.client.get("/plans/tiny/scorecard.json").json()
+        assert data["rollup_rule"] == "share" and data["elements"][0]["status"] == "on_track"

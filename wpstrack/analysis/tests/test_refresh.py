@@ -109,3 +109,11 @@ class RefreshTests(ApprovedFiguresTestCase):
         submission = self.report("FY2025", "DHS-CBP", 22, 100, {"women": 3, "men": 4, "other": 0})
         services.reopen_submission(submission=submission, actor=self.w.cora, reason="recount")
         assert not MetricStatus.objects.filter(unit__code="DHS-CBP").exists()
+
+    def test_a_new_target_in_the_plan_file_rebuilds_the_statuses_at_once(self):
+        self.report("FY2025", "DHS-CBP", 22, 100, {"women": 3, "men": 4, "other": 0})
+        assert self.status("1-M1", "FY2025").status == "on_track"
+        harder = {**SHARE, "targets": [{"value": 60, "period": "by 2030", "at": "FY2030"}]}
+        document = plan_document([plan_action("1", ["DHS-CBP", "DHS-ICE"], [harder, COUNT])])
+        load_plan_document(document, file_name="tiny.yaml", sha256="1" * 64, actor=None)
+        assert self.status("1-M1", "FY2025").status == "off_track"

@@ -154,3 +154,13 @@ def test_the_gap_in_people_and_the_year_the_target_is_met_at_the_current_rate():
     assert projected_period(history[:1], D(30)) is None  # one figure is no rate
     falling = [(dt.date(2022, 9, 30), D(24)), (dt.date(2023, 9, 30), D(22))]
     assert projected_period(falling, D(30)) is None  # moving away never gets there
+
+
+def test_a_step_target_applies_only_from_its_period():
+    step = Rule(
+        "increase", Point(fy("FY2020"), D(20)), Point(fy("FY2030"), D(30)), trajectory="step"
+    )
+    assert expected_at(step, fy("FY2025")) == D(20)
+    assert assess_metric(step, fy("FY2025"), D(21)).status == Status.ON_TRACK
+    assert assess_metric(step, fy("FY2025"), D("19.5")).status == Status.AT_RISK
+    assert assess_metric(step, fy("FY2030"), D(29)).status == Status.OFF_TRACK
