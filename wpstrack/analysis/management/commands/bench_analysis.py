@@ -124,7 +124,7 @@ class Command(BaseCommand):
         last = scale.periods[-1].code
         return [
             ("scorecard", [f"/plans/{s}/scorecard" for s in slugs]),
-            ("scorecard, one unit's", [f"/plans/{s}/scorecard?unit={_unit(s)}" for s in slugs]),
+            ("scorecard, by one unit", [f"/plans/{s}/scorecard?unit={_unit(s)}" for s in slugs]),
             ("metric page", [f"/plans/{s}/metrics/{c}" for s, c in picked]),
             ("figure provenance", [f"/plans/{s}/metrics/{c}/figures/{last}" for s, c in picked]),
         ]
