@@ -29,7 +29,7 @@ from wpstrack.lib.errors import Conflict, NotAllowed
 from wpstrack.lib.spreadsheets import csv_cell
 from wpstrack.reporting.entry import EntryPlan
 from wpstrack.reporting.models import ReportingRound, Submission, SubmissionState
-from wpstrack.reporting.services.storing import store_entry
+from wpstrack.reporting.services.storing import VALUE_FIELDS, same_value, store_entry
 from wpstrack.workbooks import filecheck, layout, reading, xlsxout
 from wpstrack.workbooks.checking import Checker, UnitEntry
 from wpstrack.workbooks.filecheck import SheetScan
@@ -318,18 +318,6 @@ def _same(old: Any, new: Any) -> bool:
     return bool(norm(old) == norm(new))
 
 
-VALUE_FIELDS = (
-    "number",
-    "numerator",
-    "denominator",
-    "currency",
-    "text",
-    "done",
-    "done_on",
-    "comment",
-)
-
-
 def pending_changes(entry: UnitEntry) -> list[tuple[str, tuple[str, str], str]]:
     """The cells an import would change in this unit's draft (what ``store_entry`` would write),
     as (label, place key, column)."""
@@ -341,7 +329,8 @@ def pending_changes(entry: UnitEntry) -> list[tuple[str, tuple[str, str], str]]:
             if row is None and cell.is_empty and not cell.comment:
                 continue
             if any(
-                not _same(getattr(row, name, None), getattr(cell, name)) for name in VALUE_FIELDS
+                not same_value(getattr(row, name, None), getattr(cell, name))
+                for name in VALUE_FIELDS
             ):
                 changed.append((f"{item.code} {combo or 'total'}", (item.code, combo), "value"))
     updates = {u.element_id: u for u in entry.submission.action_updates.all()}

@@ -127,6 +127,11 @@ def _store_values(
     return stored
 
 
+def same_value(old: Any, new: Any) -> bool:
+    """Whether storing ``new`` over ``old`` would change a value (as the audit compares them)."""
+    return bool(_show(old) == _show(new))
+
+
 def _show(value: Any) -> Any:
     """Compare and audit values as text, so Decimal('5') and Decimal('5.0000') are the same."""
     if value is None or value == "":
