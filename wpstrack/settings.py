@@ -101,6 +101,9 @@ INSTALLED_APPS = [
     "wpstrack.reporting",
     "wpstrack.workbooks",
     "wpstrack.analysis",
+    "wpstrack.reports",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +171,22 @@ OUTLIER_METHOD = env_choice(
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
 WORKBOOK_MAX_UNPACKED_BYTES = env_int("WORKBOOK_MAX_UNPACKED_MB", 100, minimum=1) * 1024 * 1024
 WORKBOOK_MAX_CELLS = env_int("WORKBOOK_MAX_CELLS", 1_000_000, minimum=1000)
+# Long jobs (report builds): the database queue, worked by `wpstrack db_worker`; "immediate" runs
+# them in the request (tests, or a single-process set-up).
+TASKS = {
+    "default": {
+        "BACKEND": env_choice(
+            "TASKS_BACKEND",
+            "database",
+            {
+                "database": "django_tasks_db.DatabaseBackend",
+                "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            },
+        )
+    }
+}
+# Published reports: counts of sensitive metrics below this are suppressed (DISCLOSURE.md).
+SUPPRESSION_THRESHOLD = env_int("SUPPRESSION_THRESHOLD", 5, minimum=2)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 72, minimum=1) * 3600

@@ -8,3 +8,5 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "wpstrack-tests-only-not-a-secret-0123456789abcdefghijklmnop")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Report builds run in the test's own request and transaction rather than waiting for a worker.
+os.environ.setdefault("TASKS_BACKEND", "immediate")
