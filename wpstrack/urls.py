@@ -19,6 +19,7 @@ from wpstrack.lib.converters import (
 )
 from wpstrack.lib.pages import twin
 from wpstrack.reporting import views as round_views
+from wpstrack.reports import views as report_views
 from wpstrack.workbooks import views as workbook_views
 
 register_converter(UnitCodeConverter, "unitcode")
@@ -114,6 +115,46 @@ page_patterns = [
         "plans/<planslug:slug>/metrics/<elementcode:code>/figures/<period:period>",
         analysis_views.figure_provenance,
         "figure-provenance",
+    ),
+    *twin("plans/<planslug:slug>/reports", report_views.report_list, "plan-reports"),
+    *twin(
+        "plans/<planslug:slug>/reports/narrative",
+        report_views.report_narrative,
+        "report-narrative",
+    ),
+    *twin(
+        "plans/<planslug:slug>/reports/templates",
+        report_views.report_templates,
+        "report-templates",
+    ),
+    path(
+        "plans/<planslug:slug>/reports/templates/remove",
+        report_views.report_template_remove,
+        name="report-template-remove",
+    ),
+    path(
+        "plans/<planslug:slug>/reports/templates/report.html",
+        report_views.report_template_file,
+        {"part": "html"},
+        name="report-template-html",
+    ),
+    path(
+        "plans/<planslug:slug>/reports/templates/reference.docx",
+        report_views.report_template_file,
+        {"part": "reference_docx"},
+        name="report-template-docx",
+    ),
+    path(
+        "plans/<planslug:slug>/reports/templates/default.html",
+        report_views.report_template_file,
+        {"part": "default"},
+        name="report-template-default",
+    ),
+    *twin("plans/<planslug:slug>/reports/<id:build_id>", report_views.report_build, "report-build"),
+    path(
+        "plans/<planslug:slug>/reports/<id:build_id>/download",
+        report_views.report_download,
+        name="report-download",
     ),
     *twin("crosswalk", plan_views.crosswalk, "crosswalk"),
     *twin("tag-sets", plan_edit_views.tag_sets, "tag-sets"),

@@ -93,3 +93,20 @@ class Build(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.slug} {self.year} {self.kind}.{self.format} ({self.state})"
+
+
+class ReportTemplate(models.Model):
+    """A plan's own report templates, uploaded by its coordinators: the HTML template (a Django
+    template source) for the PDF and the static site, and a Word document whose styles the
+    .docx reports use. Blank means the built-in one."""
+
+    plan = models.OneToOneField(Plan, on_delete=models.PROTECT, related_name="report_template")
+    html = models.TextField(blank=True)
+    reference_docx = models.BinaryField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"report templates of {self.plan.slug}"

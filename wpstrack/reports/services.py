@@ -17,8 +17,13 @@ from wpstrack.frameworks.models import Plan
 from wpstrack.lib.errors import NotAllowed, ServiceError
 from wpstrack.lib.periods import Period, PeriodError
 from wpstrack.reports import builders, formats
-from wpstrack.reports.models import Build, Narrative, Snapshot
+from wpstrack.reports.models import Build, Narrative, ReportTemplate, Snapshot
 from wpstrack.reports.snapshot import take_snapshot
+
+HTML_TEMPLATE_MAX_BYTES = 512 * 1024
+REFERENCE_DOCX_MAX_BYTES = 5 * 1024 * 1024
+REFERENCE_DOCX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
 
 def check_request(plan: Plan, year: str, kind: str, fmt: str, unit: str = "") -> str:
@@ -175,3 +180,319 @@ def save_narrative(
             changes=changes,
         )
     return narrative
+
+
+# -- what the pages offer ---------------------------------------------------------------------
+def latest_year_with_data(plan: Plan) -> str:
+    """The latest fiscal year with an approved report (the year a new build defaults to), or the
+    current fiscal year when nothing is approved yet."""
+    from wpstrack.reporting.models import Submission, SubmissionState
+
+    latest = (
+        Submission.objects.filter(reporting_round__plan=plan, state=SubmissionState.APPROVED)
+        .order_by("-reporting_round__period_start")
+        .values_list("reporting_round__period", flat=True)
+        .first()
+    )
+    start = plan.fiscal_year_start_month
+    if latest:
+        try:
+            return Period.parse(latest, start).year.code
+        except PeriodError:
+            pass
+    return Period.containing(timezone.localdate(), start).year.code
+
+
+# -- the plan's own templates -----------------------------------------------------------------
+def sample_report(plan: Plan) -> Any:
+    """A small report with one block of each kind, to try a template on before it is kept."""
+    from wpstrack.lib import charts
+    from wpstrack.reports.document import Figure, Heading, PageBreak, Report, Table, Text
+
+    now = timezone.now().isoformat(timespec="seconds")
+    report = Report(
+        "annual",
+        _("Annual progress report %(year)s") % {"year": "FY2025"},
+        plan.title,
+        {
+            "plan": plan.slug,
+            "plan_title": plan.title,
+            "year": "FY2025",
+            "edition": 1,
+            "snapshot": f"{plan.slug}/FY2025/ed1",
+            "sha256": "0" * 64,
+            "snapshot_at": now,
+            "generated_at": now,
+            "demo": False,
+            "period": "FY2025-Q4",
+            "unit": "",
+        },
+    )
+    chart = charts.time_series(
+        "1-M1", _("Sample metric"), [("FY2024", 20.0), ("FY2025", 22.0)], unit="%"
+    )
+    table = Table(
+        _("Sample table"),
+        [_("Metric"), _("Text"), "FY2024", "FY2025"],
+        [["1-M1", _("Sample metric"), "20%", "22%"]],
+        numeric={2, 3},
+        notes=[_("A footnote.")],
+        sheet="Sample",
+    )
+    figure_table = Table(
+        chart.table.caption, list(chart.table.columns), [list(r) for r in chart.table.rows]
+    )
+    report.add(
+        Text(plan.title, "lead"),
+        Text(_("A note."), "note"),
+        Text(_("A status."), "status"),
+        PageBreak(),
+        Heading(1, _("Executive summary")),
+        Text(_("A paragraph of the summary.")),
+        Heading(2, _("An element")),
+        Heading(3, _("An element below it")),
+        table,
+        Figure(chart, figure_table),
+    )
+    return report
+
+
+def _debug_engine() -> Any:
+    """The project's template engine, in debug mode so that an error knows its line."""
+    from django.template import Engine, engines
+
+    base = engines["django"].engine  # type: ignore[attr-defined]
+    return Engine(
+        dirs=base.dirs,
+        loaders=base.loaders,
+        libraries=base.libraries,
+        builtins=[b for b in base.builtins if b not in Engine.default_builtins],
+        debug=True,
+        autoescape=base.autoescape,
+    )
+
+
+def _template_error(error: Exception) -> ServiceError:
+    """The error of an uploaded template with its line, as the coordinator's message."""
+    from django.template import TemplateDoesNotExist
+    from django.template.base import UNKNOWN_SOURCE
+
+    info = getattr(error, "template_debug", None)
+    text = info["message"] if info else str(error)
+    if isinstance(error, TemplateDoesNotExist):
+        text = _("there is no template %(name)s") % {"name": text}
+    if info and info.get("name") == UNKNOWN_SOURCE:
+        message = _("Line %(line)s: %(error)s (at %(during)r)") % {
+            "line": info["line"],
+            "error": text,
+            "during": info["during"][:80],
+        }
+    elif info:
+        message = _("%(error)s (in %(name)s, line %(line)s)") % {
+            "error": text,
+            "name": info["name"],
+            "line": info["line"],
+        }
+    else:
+        message = f"{type(error).__name__}: {text}"
+    return ServiceError("bad-template", message[:1000], field="html")
+
+
+def check_html_template(plan: Plan, source: str) -> None:
+    """Refuse an HTML template that does not compile or does not render a sample report, with
+    the line of its error."""
+    from django.template import Context, Template
+    from django.template.defaulttags import DebugNode
+
+    from wpstrack.reports import html
+
+    if len(source.encode()) > HTML_TEMPLATE_MAX_BYTES:
+        raise ServiceError(
+            "template-too-large",
+            _("The HTML template is over %(kb)s KB.") % {"kb": HTML_TEMPLATE_MAX_BYTES // 1024},
+            field="html",
+        )
+    if not source.strip():
+        raise ServiceError("empty-template", _("The HTML template is empty."), field="html")
+    try:
+        template = Template(source, engine=_debug_engine())
+    except Exception as error:  # TemplateSyntaxError, or a library that fails to load
+        raise _template_error(error) from None
+    if template.nodelist.get_nodes_by_type(DebugNode):
+        raise ServiceError(
+            "bad-template",
+            _("The {% debug %} tag is not allowed in a report template."),
+            field="html",
+        )
+    data = html.context(sample_report(plan), for_print=True)
+    try:
+        rendered = template.render(Context(data, autoescape=True))
+    except Exception as error:  # whatever the template's tags raise, shown with its line
+        raise _template_error(error) from None
+    if not rendered.strip():
+        raise ServiceError("empty-template", _("The HTML template renders nothing."), field="html")
+
+
+def check_reference_docx(plan: Plan, content: bytes) -> None:
+    """Refuse a reference document that is not a real .docx python-docx opens, is over 5 MB,
+    or lacks a style the Word reports use."""
+    import io
+    import zipfile
+
+    if len(content) > REFERENCE_DOCX_MAX_BYTES:
+        raise ServiceError(
+            "file-too-large",
+            _("The Word document is over %(mb)s MB.")
+            % {"mb": REFERENCE_DOCX_MAX_BYTES // (1024 * 1024)},
+            field="reference_docx",
+        )
+    not_docx = ServiceError(
+        "not-a-docx",
+        _("This is not a Word document (.docx): save it from Word as a .docx and upload that."),
+        field="reference_docx",
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise not_docx from None
+    if unpacked > REFERENCE_DOCX_MAX_UNPACKED_BYTES:
+        raise ServiceError(
+            "unpacked-too-large",
+            _("The Word document unpacks to more than %(mb)s MB.")
+            % {"mb": REFERENCE_DOCX_MAX_UNPACKED_BYTES // (1024 * 1024)},
+            field="reference_docx",
+        )
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(content))
+    except Exception:  # python-docx raises several kinds for files that are not .docx
+        raise not_docx from None
+    if document.part.content_type != DOCX_MAIN:
+        raise not_docx
+    try:
+        formats.to_docx(sample_report(plan), reference=content)
+    except KeyError as error:  # a style the reports use is missing
+        raise ServiceError(
+            "missing-style",
+            _(
+                "The Word document lacks a style the reports use (%(error)s): use each of "
+                "Title, Subtitle, Heading 1-3, Caption and the table style Table Grid once in "
+                "it, save, and upload it again."
+            )
+            % {"error": str(error).strip("\"'")[:200]},
+            field="reference_docx",
+        ) from None
+    except Exception as error:
+        raise ServiceError(
+            "bad-docx",
+            _("A report cannot be written with this Word document: %(error)s")
+            % {"error": str(error)[:300]},
+            field="reference_docx",
+        ) from None
+
+
+def fingerprint(content: bytes | None) -> tuple[str | None, int | None]:
+    if not content:
+        return None, None
+    return hashlib.sha256(content).hexdigest(), len(content)
+
+
+def _audit_template(
+    template: ReportTemplate,
+    action: str,
+    actor: User | None,
+    before: dict[str, bytes | None],
+    after: dict[str, bytes | None],
+) -> None:
+    """Audit a change of the templates by their SHA-256 and size, never their content."""
+    changes: dict[str, list[Any]] = {}
+    for part in ("html", "reference_docx"):
+        (old_sha, old_size), (new_sha, new_size) = (
+            fingerprint(before[part]),
+            fingerprint(after[part]),
+        )
+        if old_sha != new_sha:
+            changes[f"{part}_sha256"] = [old_sha, new_sha]
+            changes[f"{part}_size"] = [old_size, new_size]
+    if changes:
+        record_event(
+            actor=actor,
+            action=action,
+            obj=template,
+            unit=template.plan.owner_unit,
+            changes=changes,
+        )
+
+
+def _parts(template: ReportTemplate) -> dict[str, bytes | None]:
+    return {
+        "html": template.html.encode() if template.html else None,
+        "reference_docx": bytes(template.reference_docx) if template.reference_docx else None,
+    }
+
+
+@transaction.atomic
+def save_report_template(
+    *,
+    plan: Plan,
+    actor: User,
+    html: str | None = None,
+    reference_docx: bytes | None = None,
+) -> ReportTemplate:
+    """Keep the plan's own HTML template and/or Word reference document (``None``: leave that
+    one as it is) once each has been tried on a sample report; coordinators only."""
+    if not access.can_edit_plan(actor, plan):
+        raise NotAllowed(
+            "not-plan-coordinator", _("Only the plan's coordinators change its report templates.")
+        )
+    if html is None and reference_docx is None:
+        raise ServiceError(
+            "nothing-uploaded", _("Choose an HTML template or a Word document to upload.")
+        )
+    if html is not None:
+        check_html_template(plan, html)
+    if reference_docx is not None:
+        check_reference_docx(plan, reference_docx)
+    template, _created = ReportTemplate.objects.select_for_update().get_or_create(plan=plan)
+    before = _parts(template)
+    if html is not None:
+        template.html = html
+    if reference_docx is not None:
+        template.reference_docx = reference_docx
+    template.updated_at, template.updated_by = timezone.now(), actor
+    template.save()
+    _audit_template(template, "report.template", actor, before, _parts(template))
+    return template
+
+
+TEMPLATE_PARTS = ("html", "reference_docx")
+
+
+@transaction.atomic
+def remove_report_template(*, plan: Plan, actor: User, part: str) -> ReportTemplate | None:
+    """Go back to the built-in HTML template (``part="html"``) or Word styles
+    (``"reference_docx"``); coordinators only. None when there was nothing to remove."""
+    if not access.can_edit_plan(actor, plan):
+        raise NotAllowed(
+            "not-plan-coordinator", _("Only the plan's coordinators change its report templates.")
+        )
+    if part not in TEMPLATE_PARTS:
+        raise ServiceError(
+            "unknown-part", _("Remove the HTML template or the Word document."), field="part"
+        )
+    template = ReportTemplate.objects.select_for_update().filter(plan=plan).first()
+    if template is None:
+        return None
+    before = _parts(template)
+    if before[part] is None:
+        return None
+    if part == "html":
+        template.html = ""
+    else:
+        template.reference_docx = None
+    template.updated_at, template.updated_by = timezone.now(), actor
+    template.save()
+    _audit_template(template, "report.template.remove", actor, before, _parts(template))
+    return template

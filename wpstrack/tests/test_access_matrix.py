@@ -30,6 +30,12 @@ MATRIX = {
     "/plans/reported/scorecard": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/plans/reported/metrics/1-M1": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/plans/reported/metrics/1-M1/figures/FY2025-Q3": (OK, OK, OK, OK, OK, FORBIDDEN),
+    # built reports hold approved data only: anyone who sees the plan lists and opens them;
+    # its coordinators write the narrative and change the templates
+    "/plans/tiny/reports": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/tiny/reports/{build}": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/tiny/reports/narrative": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/plans/tiny/reports/templates": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/rounds": (OK, OK, OK, OK, OK, OK),
     "/rounds/new": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/rounds/{round}": (OK, OK, OK, OK, OK, FORBIDDEN),
@@ -88,6 +94,15 @@ API_MATRIX = {
         FORBIDDEN,
     ),
     "/rounds/{round}/template.xlsx": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/plans/tiny/reports/{build}/download": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/plans/tiny/reports/templates/default.html": (
+        FORBIDDEN,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
     "/rounds/{round}/template.actions.csv": (
         FORBIDDEN,
         OK,
@@ -134,9 +149,25 @@ class AccessMatrixTestCase(PersonasTestCase):
             plan=reported, period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=None
         )
         services.open_round(reporting_round=cls.round, actor=None)
+        from wpstrack.reports.models import Build
+
+        cls.build = Build.objects.create(
+            plan=plan,
+            year="FY2025",
+            kind="annual",
+            format="pdf",
+            state=Build.DONE,
+            content=b"%PDF-1.7 approved figures only",
+            filename="tiny-FY2025-ed1-annual.pdf",
+        )
 
     def test_every_persona_gets_the_expected_answer_on_every_page_and_twin(self):
-        ids = {"fatima": self.w.fatima.pk, "oscar": self.w.oscar.pk, "round": self.round.pk}
+        ids = {
+            "fatima": self.w.fatima.pk,
+            "oscar": self.w.oscar.pk,
+            "round": self.round.pk,
+            "build": self.build.pk,
+        }
         failures = []
         for page, expected in MATRIX.items():
             url = page.format(**ids)

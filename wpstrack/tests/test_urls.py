@@ -17,6 +17,7 @@ SAMPLE_KWARGS = {
     "fmt": "xlsx",
     "period": "FY2025-Q3",
     "kind": "trend",
+    "build_id": "1",
 }
 PUBLIC = {
     "login",
