@@ -205,54 +205,82 @@ def latest_year_with_data(plan: Plan) -> str:
 
 # -- the plan's own templates -----------------------------------------------------------------
 def sample_report(plan: Plan) -> Any:
-    """A small report with one block of each kind, to try a template on before it is kept."""
+    """A report to try a template on before it is kept: the annual report the builders make
+    from an empty snapshot of the plan (so its cover, empty tables and footnotes are the real
+    ones), followed by a heading of every level, a table and a chart."""
     from wpstrack.lib import charts
-    from wpstrack.reports.document import Figure, Heading, PageBreak, Report, Table, Text
+    from wpstrack.reports import document
+    from wpstrack.reports.document import Figure, Heading, PageBreak, Table, Text
 
-    now = timezone.now().isoformat(timespec="seconds")
-    report = Report(
-        "annual",
-        _("Annual progress report %(year)s") % {"year": "FY2025"},
-        plan.title,
-        {
-            "plan": plan.slug,
-            "plan_title": plan.title,
-            "year": "FY2025",
-            "edition": 1,
-            "snapshot": f"{plan.slug}/FY2025/ed1",
-            "sha256": "0" * 64,
-            "snapshot_at": now,
-            "generated_at": now,
-            "demo": False,
-            "period": "FY2025-Q4",
-            "unit": "",
+    period = Period.parse(latest_year_with_data(plan), plan.fiscal_year_start_month).year
+    content = {
+        "format": "wpstrack-snapshot/1",
+        "plan": {
+            "slug": plan.slug,
+            "title": plan.title,
+            "short_title": plan.short_title,
+            "fiscal_year_start_month": plan.fiscal_year_start_month,
+            "owner_unit": plan.owner_unit.code,
+            "source": plan.source,
+            "status_rules": plan.status_rules,
         },
+        "year": period.code,
+        "periods": [period.code] + [q.code for q in period.quarters()],
+        "previous_year": period.previous().code,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "demo": False,
+        "elements": [],
+        "figures": {},
+        "actions": {},
+        "provenance": [],
+        "completeness": [],
+        "narrative": {
+            "executive_summary": _("A paragraph of the executive summary."),
+            "decisions_needed": _("A decision needed."),
+        },
+    }
+    snapshot = Snapshot(
+        plan=plan,
+        year=period.code,
+        edition=1,
+        sha256="0" * 64,
+        content=content,
+        created_by_label="sample",
     )
+    report = builders.build(snapshot, "annual")
     chart = charts.time_series(
-        "1-M1", _("Sample metric"), [("FY2024", 20.0), ("FY2025", 22.0)], unit="%"
+        "1-M1",
+        _("Sample metric"),
+        [(period.previous().code, 20.0), (period.code, 22.0)],
+        unit="%",
     )
-    table = Table(
-        _("Sample table"),
-        [_("Metric"), _("Text"), "FY2024", "FY2025"],
-        [["1-M1", _("Sample metric"), "20%", "22%"]],
-        numeric={2, 3},
-        notes=[_("A footnote.")],
-        sheet="Sample",
-    )
-    figure_table = Table(
-        chart.table.caption, list(chart.table.columns), [list(r) for r in chart.table.rows]
-    )
+    levels = getattr(document, "HEADING_LEVELS", 3)
     report.add(
-        Text(plan.title, "lead"),
+        PageBreak(),
+        *[
+            Heading(level, _("A heading of level %(n)s") % {"n": level})
+            for level in range(1, levels + 1)
+        ],
+        Text(_("A paragraph."), "body"),
         Text(_("A note."), "note"),
         Text(_("A status."), "status"),
-        PageBreak(),
-        Heading(1, _("Executive summary")),
-        Text(_("A paragraph of the summary.")),
-        Heading(2, _("An element")),
-        Heading(3, _("An element below it")),
-        table,
-        Figure(chart, figure_table),
+        Table(
+            _("Sample table"),
+            [_("Metric"), _("Text"), period.previous().code, period.code],
+            [["1-M1", _("Sample metric"), "20%", "22%"]],
+            numeric={2, 3},
+            notes=[_("A footnote.")],
+            sheet="Sample",
+        ),
+        Figure(
+            chart,
+            Table(
+                chart.table.caption,
+                list(chart.table.columns),
+                [list(r) for r in chart.table.rows],
+            ),
+        ),
     )
     return report
 
@@ -324,13 +352,17 @@ def check_html_template(plan: Plan, source: str) -> None:
             _("The {% debug %} tag is not allowed in a report template."),
             field="html",
         )
-    data = html.context(sample_report(plan), for_print=True)
-    try:
-        rendered = template.render(Context(data, autoescape=True))
-    except Exception as error:  # whatever the template's tags raise, shown with its line
-        raise _template_error(error) from None
-    if not rendered.strip():
-        raise ServiceError("empty-template", _("The HTML template renders nothing."), field="html")
+    sample = sample_report(plan)
+    for for_print in (True, False):  # the PDF's source, and the web site's page
+        data = html.context(sample, for_print=for_print)
+        try:
+            rendered = template.render(Context(data, autoescape=True))
+        except Exception as error:  # whatever the template's tags raise, shown with its line
+            raise _template_error(error) from None
+        if not rendered.strip():
+            raise ServiceError(
+                "empty-template", _("The HTML template renders nothing."), field="html"
+            )
 
 
 def check_reference_docx(plan: Plan, content: bytes) -> None:
@@ -371,8 +403,9 @@ def check_reference_docx(plan: Plan, content: bytes) -> None:
         raise not_docx from None
     if document.part.content_type != DOCX_MAIN:
         raise not_docx
+    sample = sample_report(plan)
     try:
-        formats.to_docx(sample_report(plan), reference=content)
+        formats.to_docx(sample, reference=content)
     except KeyError as error:  # a style the reports use is missing
         raise ServiceError(
             "missing-style",
