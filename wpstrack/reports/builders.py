@@ -17,7 +17,15 @@ from wpstrack.analysis.models import StatusChoice
 from wpstrack.lib import charts
 from wpstrack.reporting.models import ActionStatus
 from wpstrack.reports import protect
-from wpstrack.reports.document import Figure, Heading, PageBreak, Report, Table, Text
+from wpstrack.reports.document import (
+    HEADING_LEVELS,
+    Figure,
+    Heading,
+    PageBreak,
+    Report,
+    Table,
+    Text,
+)
 from wpstrack.reports.models import Snapshot
 
 KINDS = {
@@ -55,12 +63,16 @@ class Context:
         for element in self.elements:
             self.children[element["parent"]].append(element)
         self.periods = self.data["periods"]
+        categories = self.data.get("categories") or []
+        self.labels: dict[str, str] = {key: label for key, label in categories}
+        self.guard = protect.Guard(self.data, order=[key for key, _label in categories])
 
     def meta(self) -> dict[str, Any]:
         snap = self.snapshot
         return {
             "plan": self.data["plan"]["slug"],
             "plan_title": self.data["plan"]["title"],
+            "plan_short": self.data["plan"].get("short_title") or self.data["plan"]["slug"],
             "year": self.data["year"],
             "edition": snap.edition,
             "snapshot": snap.identifier,
@@ -82,6 +94,48 @@ class Context:
 
     def unit_symbol(self, metric: dict[str, Any]) -> str:
         return "%" if metric["type"] == "percentage" else ""
+
+    def label(self, combination: str) -> str:
+        """A breakdown as people read it ("Women"; "Women, 18-24"); the total is "Total"."""
+        if not combination:
+            return _("Total")
+        return ", ".join(self.labels.get(part, part) for part in combination.split("|"))
+
+    def ordered(self, combinations: set[str]) -> list[str]:
+        rank = {key: i for i, key in enumerate(self.labels)}
+        return sorted(combinations, key=lambda c: (rank.get(c, len(rank)), c))
+
+    def figure_text(self, metric: dict[str, Any], figure: dict[str, Any] | None) -> str:
+        """The plan's figure as every table shows it: its suppression mark when hidden."""
+        if not figure or figure.get("value") is None:
+            return "–"
+        mark = self.guard.plan(metric["code"], figure["period"])
+        return mark or _show(_d(figure["value"]), self.unit_symbol(metric))
+
+    def part_text(self, metric: dict[str, Any], figure: dict[str, Any] | None, key: str) -> str:
+        if not figure or (figure.get("parts") or {}).get(key) is None:
+            return "–"
+        mark = self.guard.plan(metric["code"], figure["period"], key)
+        return mark or _show(_d(figure["parts"][key]))
+
+    def hidden(self, metric: dict[str, Any], *figures: dict[str, Any] | None) -> bool:
+        return any(f and self.guard.plan(metric["code"], f["period"]) is not None for f in figures)
+
+    def reason(self, metric: dict[str, Any], figure: dict[str, Any] | None) -> str:
+        """Why the figure has its status; for a sensitive metric no sentence with its counts."""
+        if not figure:
+            return ""
+        if self.guard.applies(metric["code"]):
+            return _("Sensitive figures: see the tables, where small counts are hidden.")
+        return str(figure.get("reason") or "")
+
+
+def _noted(table: Table) -> Table:
+    """The suppression footnote under a table that holds a mark."""
+    marks = {protect.HIDDEN, f"<{protect.threshold()}"}
+    if any(cell in marks for row in table.rows for cell in row):
+        table.notes.append(protect.footnote())
+    return table
 
 
 def _figure_of(figures: list[dict[str, Any]], at: str | None) -> str:
@@ -118,7 +172,9 @@ def metric_table(ctx: Context, metrics: list[dict[str, Any]], caption: str) -> T
         before = ctx.latest_in(metric["code"], ctx.year_periods(previous))
         unit = ctx.unit_symbol(metric)
         change = "–"
-        if now and before and _d(now["value"]) is not None and _d(before["value"]) is not None:
+        if ctx.hidden(metric, now, before):
+            change = protect.HIDDEN
+        elif now and before and _d(now["value"]) is not None and _d(before["value"]) is not None:
             delta = (_d(now["value"]) or Decimal(0)) - (_d(before["value"]) or Decimal(0))
             change = ("+" if delta > 0 else "") + _show(delta, unit)
         rows.append(
@@ -126,70 +182,70 @@ def metric_table(ctx: Context, metrics: list[dict[str, Any]], caption: str) -> T
                 metric["code"],
                 metric["text"],
                 _baseline(metric),
-                _show(_d(before["value"]), unit) if before else "–",
-                _show(_d(now["value"]), unit) if now else "–",
+                ctx.figure_text(metric, before),
+                ctx.figure_text(metric, now),
                 _target(metric),
                 change,
                 status_name(now["status"]) if now else status_name("no_data"),
             ]
         )
-    return Table(
-        caption,
-        [
-            _("Metric"),
-            _("Text"),
-            _("Baseline"),
-            previous,
-            year,
-            _("Target"),
-            _("Change"),
-            _("Status"),
-        ],
-        rows,
-        numeric={3, 4, 6},
-        sheet=caption[:31],
+    return _noted(
+        Table(
+            caption,
+            [
+                _("Metric"),
+                _("Text"),
+                _("Baseline"),
+                previous,
+                year,
+                _("Target"),
+                _("Change"),
+                _("Status"),
+            ],
+            rows,
+            numeric={3, 4, 6},
+            sheet=caption[:31],
+        )
     )
 
 
 def parts_table(ctx: Context, metric: dict[str, Any]) -> Table | None:
     """The figure by category (e.g. women, men) in the year and the year before, with the
-    total; small counts of sensitive metrics are suppressed."""
+    total; small counts of sensitive metrics are suppressed (``protect.Guard``)."""
     year, previous = ctx.data["year"], ctx.data["previous_year"]
     found = [
         (label, ctx.latest_in(metric["code"], ctx.year_periods(label)))
         for label in (previous, year)
     ]
-    keys = sorted({k for _l, f in found if f for k in f["parts"]})
+    keys = ctx.ordered({k for _l, f in found if f for k in f["parts"]})
     if not keys:
         return None
-    values: list[list[int | None]] = []
-    for _label, figure in found:
-        row = [(_int((figure or {}).get("parts", {}).get(k))) for k in keys]
-        total = _int(figure["value"]) if figure else None
-        values.append([*row, total])
-    table = Table(
-        _("%(code)s by category") % {"code": metric["code"]},
-        [_("Period"), *[k.replace("|", ", ") for k in keys], _("Total")],
-        [],
-        numeric=set(range(1, len(keys) + 2)),
-        sheet=f"{metric['code']} parts"[:31],
+    rows = []
+    for label, figure in found:
+        period = figure["period"] if figure else label
+        rows.append(
+            [
+                label if period == label else f"{label} ({period})",
+                *[ctx.part_text(metric, figure, k) for k in keys],
+                ctx.figure_text(metric, figure),
+            ]
+        )
+    return _noted(
+        Table(
+            _("%(code)s by category") % {"code": metric["code"]},
+            [_("Period"), *[ctx.label(k) for k in keys], _("Total")],
+            rows,
+            numeric=set(range(1, len(keys) + 2)),
+            sheet=f"{metric['code']} parts"[:31],
+        )
     )
-    shown = protect.protect_rows(values, sensitive=metric.get("sensitive", False))
-    table.rows = [[label, *cells] for (label, _f), cells in zip(found, shown.rows, strict=True)]
-    table.notes += shown.notes
-    return table
-
-
-def _int(text: Any) -> int | None:
-    value = _d(text)
-    return None if value is None else int(value)
 
 
 def trend_figure(ctx: Context, metric: dict[str, Any]) -> Figure | None:
-    points = [
-        (f["period"], float(f["value"])) if f["value"] is not None else (f["period"], None)
-        for f in ctx.series(metric["code"])
-    ]
+    """The metric's figures by period as a chart (never for a sensitive metric: a chart cannot
+    show a hidden count), with the same figures as a table."""
+    series = ctx.series(metric["code"])
+    points = [(f["period"], float(f["value"]) if f["value"] is not None else None) for f in series]
     if len([p for p in points if p[1] is not None]) < 2 or metric.get("sensitive"):
         return None
     targets = [
@@ -206,18 +262,22 @@ def trend_figure(ctx: Context, metric: dict[str, Any]) -> Figure | None:
         None,
     )
     chart = charts.time_series(
-        metric["code"],
-        metric["text"][:200],
+        _("%(code)s by period") % {"code": metric["code"]},
+        _("%(text)s Approved figures for the plan by period, with baseline and targets.")
+        % {"text": metric["text"][:200]},
         points,
         unit=ctx.unit_symbol(metric),
         baseline=base,
         targets=targets,
-        statuses={f["period"]: f["status"] for f in ctx.series(metric["code"])},
+        expected=[(f["period"], float(f["expected"])) for f in series if f.get("expected")],
+        statuses={f["period"]: f["status"] for f in series},
     )
+    columns = list(chart.table.columns)
     table = Table(
-        chart.table.caption,
-        list(chart.table.columns),
+        _("%(code)s by period: the chart's figures") % {"code": metric["code"]},
+        columns,
         [list(r) for r in chart.table.rows],
+        numeric={i for i, c in enumerate(columns) if c not in (_("Period"), _("Status"))},
         sheet=f"{metric['code']} chart"[:31],
     )
     return Figure(chart, table)
@@ -253,29 +313,6 @@ def _narrative(ctx: Context, code: str) -> list[Text]:
     return [Text(f"{u['unit']} ({u['period']}): {u['narrative']}") for u in latest.values()]
 
 
-def _cover(report: Report, ctx: Context) -> None:
-    meta = report.meta
-    report.add(Text(ctx.data["plan"]["title"], "lead"))
-    report.add(
-        Text(
-            _(
-                "Edition %(edition)s, built from snapshot %(snapshot)s (SHA-256 %(sha)s) of the approved data as of %(at)s."
-            )
-            % {
-                "edition": meta["edition"],
-                "snapshot": meta["snapshot"],
-                "sha": meta["sha256"],
-                "at": meta["snapshot_at"],
-            },
-            "note",
-        )
-    )
-    if meta["demo"]:
-        report.add(
-            Text(_("Demo data: the figures in this report are generated, not reported."), "status")
-        )
-
-
 def annual(ctx: Context, **_options: Any) -> Report:
     year = ctx.data["year"]
     report = Report(
@@ -284,7 +321,6 @@ def annual(ctx: Context, **_options: Any) -> Report:
         ctx.data["plan"]["title"],
         ctx.meta(),
     )
-    _cover(report, ctx)
     report.add(PageBreak(), Heading(1, _("Executive summary")))
     summary = ctx.data["narrative"]["executive_summary"] or _(
         "(The coordinator has not written the summary yet.)"
@@ -296,7 +332,7 @@ def annual(ctx: Context, **_options: Any) -> Report:
         for element in ctx.children.get(parent, []):
             report.add(
                 Heading(
-                    min(depth, 3),
+                    min(depth, HEADING_LEVELS),
                     f"{element['level_name']} {element['code']}: {element['title'][:150]}",
                 )
             )
@@ -332,7 +368,7 @@ def annual(ctx: Context, **_options: Any) -> Report:
     report.add(PageBreak(), Heading(1, _("Annex A: Indicator Performance Tracking Table")))
     report.add(iptt_table(ctx))
     report.add(PageBreak(), Heading(1, _("Annex B: Where each figure comes from")))
-    report.add(provenance_table(ctx))
+    report.add(*provenance_tables(ctx))
     return report
 
 
@@ -349,7 +385,7 @@ def scorecard_blocks(ctx: Context) -> list[Any]:
         state = now["status"] if now else "no_data"
         counts[state] += 1
         if state == "off_track" and now:
-            off.append([metric["code"], metric["text"][:150], now["reason"]])
+            off.append([metric["code"], metric["text"][:150], ctx.reason(metric, now)])
     blocks: list[Any] = [
         Heading(1, _("Scorecard")),
         Table(
@@ -395,86 +431,170 @@ def iptt_table(ctx: Context) -> Table:
     quarters = [p for p in ctx.periods if "-Q" in p]
     rows = []
     for metric in all_metrics(ctx):
-        actuals = {f["period"]: f["value"] for f in ctx.series(metric["code"])}
+        figures = {f["period"]: f for f in ctx.series(metric["code"])}
         now = ctx.latest_in(metric["code"], ctx.year_periods(ctx.data["year"]))
         target = next(
             (t for t in reversed(metric.get("targets") or []) if t.get("value") is not None), None
         )
         achieved = "–"
-        if now and target and _d(now["value"]) is not None and _d(target["value"]):
+        if ctx.hidden(metric, now):
+            achieved = protect.HIDDEN
+        elif now and target and _d(now["value"]) is not None and _d(target["value"]):
             achieved = _show(
                 (_d(now["value"]) or Decimal(0)) / (_d(target["value"]) or Decimal(1)) * 100, "%"
             )
-        unit = ctx.unit_symbol(metric)
         rows.append(
             [metric["code"], metric["text"][:200], _baseline(metric), _target(metric)]
-            + [
-                _show(_d(actuals.get(q)), unit) if actuals.get(q) is not None else "–"
-                for q in quarters
-            ]
-            + [
-                _show(_d(now["value"]), unit) if now else "–",
-                achieved,
-                now["reason"] if now else "",
-            ]
+            + [ctx.figure_text(metric, figures.get(q)) for q in quarters]
+            + [ctx.figure_text(metric, now), achieved, ctx.reason(metric, now)]
         )
-    return Table(
-        _("Indicator Performance Tracking Table %(year)s") % {"year": ctx.data["year"]},
-        [
-            _("Indicator"),
-            _("Text"),
-            _("Baseline"),
-            _("Target"),
-            *quarters,
-            _("Year"),
-            _("% of target"),
-            _("Comments"),
-        ],
-        rows,
-        numeric=set(range(4, 4 + len(quarters) + 2)),
-        sheet="IPTT",
+    return _noted(
+        Table(
+            _("Indicator Performance Tracking Table %(year)s") % {"year": ctx.data["year"]},
+            [
+                _("Indicator"),
+                _("Text"),
+                _("Baseline"),
+                _("Target"),
+                *quarters,
+                _("Year"),
+                _("% of target"),
+                _("Comments"),
+            ],
+            rows,
+            numeric=set(range(4, 4 + len(quarters) + 2)),
+            sheet="IPTT",
+            wide=True,
+        )
     )
 
 
-def provenance_table(ctx: Context) -> Table:
-    sensitive = {m["code"] for m in all_metrics(ctx) if m.get("sensitive")}
-    rows = [
-        [
-            p["metric"],
-            p["period"],
-            p["unit"],
-            p["combination"] or _("total"),
-            protect.mark_single(p["value"]) if p["metric"] in sensitive else (p["value"] or ""),
-            p["submitted_by"],
-            p["submitted_at"],
-            "; ".join(p["approvals"]),
-        ]
-        for p in ctx.data["provenance"]
-    ]
-    table = Table(
-        _("Approved values behind every figure"),
-        [
-            _("Metric"),
-            _("Period"),
-            _("Unit"),
-            _("Breakdown"),
-            _("Value"),
-            _("Submitted by"),
-            _("Submitted"),
-            _("Approved by"),
-        ],
-        rows,
-        numeric={4},
-        sheet="Provenance",
+def _value_text(ctx: Context, row: dict[str, Any]) -> str:
+    """One approved value as the provenance shows it (hidden by the guard when it must be)."""
+    mark = ctx.guard.unit(row["metric"], row["period"], row["unit"], row["combination"])
+    return mark or str(row["value"] or "")
+
+
+WIDEST_BREAKDOWN = 8  # categories as columns of the values annex; more go one per row
+
+
+def _unit_total(ctx: Context, code: str, period: str, unit: str, parts: list[str]) -> str:
+    """A unit's computed total of its parts (never typed), hidden like any other cell."""
+    mark = ctx.guard.unit(code, period, unit, "")
+    if mark:
+        return mark
+    numbers = [_d(p) for p in parts]
+    if any(n is None for n in numbers):
+        return "–"
+    return _show(sum((n for n in numbers if n is not None), Decimal(0)))
+
+
+def provenance_tables(ctx: Context) -> list[Table]:
+    """Every approved value behind the figures, one row per metric, period and unit with its
+    categories side by side (one table per way of breaking down), and the approved reports they
+    come from (who submitted and who approved each, and when), one row per report."""
+    reports: dict[int, dict[str, Any]] = {}
+    found: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
+    for row in ctx.data["provenance"]:
+        reports.setdefault(row["submission"], row)
+        found.setdefault((row["metric"], row["period"], row["unit"]), {})[row["combination"]] = row
+    shapes: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
+    for key, cells in found.items():
+        shape = tuple(ctx.ordered({c for c in cells if c}))
+        shapes.setdefault(shape, []).append(key)
+    sets = dict(ctx.data.get("disaggregations") or [])
+    first = [_("Metric"), _("Period"), _("Unit")]
+    tables = []
+    for shape, keys in shapes.items():
+        if not shape:  # figures not broken down
+            rows = [
+                [*key, _value_text(ctx, cell), f"#{cell['submission']}"]
+                for key in keys
+                for cell in [found[key][""]]
+            ]
+            table = Table(
+                _("Approved values behind every figure"),
+                [*first, _("Value"), _("Report")],
+                rows,
+                numeric={3},
+                sheet="Values",
+            )
+        elif len(shape) > WIDEST_BREAKDOWN:  # too many categories for columns: one a row
+            rows = [
+                [*key, ctx.label(c), _value_text(ctx, cell), f"#{cell['submission']}"]
+                for key in keys
+                for c in shape
+                if (cell := found[key].get(c))
+            ]
+            table = Table(
+                _("Approved values behind every figure, by category"),
+                [*first, _("Breakdown"), _("Value"), _("Report")],
+                rows,
+                numeric={4},
+                sheet="Values by category",
+            )
+        else:
+            rows = []
+            for key in keys:
+                cells = found[key]
+                parts = [cells[c] for c in shape if c in cells]
+                total = (
+                    _unit_total(ctx, *key, [p["value"] for p in parts])
+                    if len(parts) == len(shape)
+                    else "–"
+                )
+                rows.append(
+                    [
+                        *key,
+                        *[_value_text(ctx, cells[c]) if c in cells else "–" for c in shape],
+                        total,
+                        f"#{parts[0]['submission']}" if parts else "",
+                    ]
+                )
+            keys_of_sets = [p.split("=")[0] for c in shape for p in c.split("|")]
+            names = [sets.get(k, k) for k in dict.fromkeys(keys_of_sets)]
+            breakdown = ", ".join(n.lower() for n in names)
+            table = Table(
+                _("Approved values behind every figure, by %(breakdown)s")
+                % {"breakdown": breakdown},
+                [*first, *[ctx.label(c) for c in shape], _("Total"), _("Report")],
+                rows,
+                numeric=set(range(3, 3 + len(shape) + 1)),
+                sheet=f"Values by {breakdown}"[:31],
+            )
+        tables.append(_noted(table))
+    tables.append(
+        Table(
+            _("The approved reports they come from"),
+            [
+                _("Report"),
+                _("Unit"),
+                _("Period"),
+                _("Submitted by"),
+                _("Submitted"),
+                _("Approved by"),
+            ],
+            [
+                [
+                    f"#{number}",
+                    p["unit"],
+                    p["period"],
+                    p["submitted_by"],
+                    p["submitted_at"],
+                    "; ".join(p["approvals"]),
+                ]
+                for number, p in sorted(
+                    reports.items(), key=lambda item: (item[1]["period"], item[1]["unit"])
+                )
+            ],
+            sheet="Reports",
+        )
     )
-    if sensitive:
-        table.notes.append(protect.footnote())
-    return table
+    return tables
 
 
 def iptt(ctx: Context, **_options: Any) -> Report:
     report = Report("iptt", KINDS["iptt"], ctx.data["plan"]["title"], ctx.meta())
-    _cover(report, ctx)
     report.add(
         Heading(1, _("Indicator Performance Tracking Table %(year)s") % {"year": ctx.data["year"]}),
         iptt_table(ctx),
@@ -489,7 +609,6 @@ def scorecard(ctx: Context, **_options: Any) -> Report:
         ctx.data["plan"]["title"],
         ctx.meta(),
     )
-    _cover(report, ctx)
     report.add(*scorecard_blocks(ctx))
     return report
 
@@ -513,19 +632,18 @@ def quarterly(ctx: Context, *, period: str = "", **_options: Any) -> Report:
         ctx.data["plan"]["title"],
         {**ctx.meta(), "period": period},
     )
-    _cover(report, ctx)
     changed, off = [], []
     for metric in all_metrics(ctx):
         figures = {f["period"]: f for f in ctx.series(metric["code"])}
         now, prev = figures.get(period), figures.get(before or "")
         if now and now["status"] == "off_track":
-            off.append([metric["code"], metric["text"][:150], now["reason"]])
+            off.append([metric["code"], metric["text"][:150], ctx.reason(metric, now)])
         if now and (not prev or prev["status"] != now["status"] or prev["value"] != now["value"]):
             changed.append(
                 [
                     metric["code"],
-                    prev["value"] if prev and prev["value"] else "–",
-                    now["value"] or "–",
+                    ctx.figure_text(metric, prev),
+                    ctx.figure_text(metric, now),
                     status_name(prev["status"]) if prev else "–",
                     status_name(now["status"]),
                 ]
@@ -537,12 +655,14 @@ def quarterly(ctx: Context, *, period: str = "", **_options: Any) -> Report:
     ]
     report.add(
         Heading(1, _("What changed since last quarter")),
-        Table(
-            _("Changes since %(before)s") % {"before": before or "–"},
-            [_("Metric"), _("Before"), _("Now"), _("Status before"), _("Status now")],
-            changed,
-            numeric={1, 2},
-            sheet="Changes",
+        _noted(
+            Table(
+                _("Changes since %(before)s") % {"before": before or "–"},
+                [_("Metric"), _("Before"), _("Now"), _("Status before"), _("Status now")],
+                changed,
+                numeric={1, 2},
+                sheet="Changes",
+            )
         ),
         Heading(1, _("Off-track items")),
         Table(
@@ -571,14 +691,12 @@ def unit_report(ctx: Context, *, unit: str = "", **_options: Any) -> Report:
         ctx.data["plan"]["title"],
         {**ctx.meta(), "unit": unit},
     )
-    _cover(report, ctx)
-    sensitive = {m["code"] for m in all_metrics(ctx) if m.get("sensitive")}
     rows = [
         [
             p["metric"],
             p["period"],
-            p["combination"] or _("total"),
-            protect.mark_single(p["value"]) if p["metric"] in sensitive else (p["value"] or ""),
+            ctx.label(p["combination"]),
+            _value_text(ctx, p),
             "; ".join(p["approvals"]),
         ]
         for p in ctx.data["provenance"]
@@ -586,12 +704,14 @@ def unit_report(ctx: Context, *, unit: str = "", **_options: Any) -> Report:
     ]
     report.add(
         Heading(1, _("Approved figures")),
-        Table(
-            _("Figures reported by %(unit)s") % {"unit": unit},
-            [_("Metric"), _("Period"), _("Breakdown"), _("Value"), _("Approved by")],
-            rows,
-            numeric={3},
-            sheet="Figures",
+        _noted(
+            Table(
+                _("Figures reported by %(unit)s") % {"unit": unit},
+                [_("Metric"), _("Period"), _("Breakdown"), _("Value"), _("Approved by")],
+                rows,
+                numeric={3},
+                sheet="Figures",
+            )
         ),
     )
     actions = [

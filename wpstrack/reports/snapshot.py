@@ -3,9 +3,9 @@
 The snapshot holds the plan's tree and metric definitions, every approved figure of the year and
 the year before (with history up to the year's end for charts), the approved action updates of
 the year, the provenance of every figure (value rows, submissions, submitters, approvers), the
-rounds' completeness and the coordinator's narrative. Drafts and reports under review never
-enter: everything comes from ``MetricStatus`` (built from approved submissions) and approved
-value rows.
+rounds' completeness, the labels of the categories figures are broken down by, and the
+coordinator's narrative. Drafts and reports under review never enter: everything comes from
+``MetricStatus`` (built from approved submissions) and approved value rows.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from wpstrack.accounts.models import User
 from wpstrack.analysis.completeness import timeliness
 from wpstrack.analysis.models import MetricStatus
 from wpstrack.audit.services import record_event
-from wpstrack.frameworks.models import Element, Metric, Plan
+from wpstrack.frameworks.models import Category, DisaggregationSet, Element, Metric, Plan
 from wpstrack.lib.periods import Period
 from wpstrack.reporting.models import ActionUpdate, Approval, Submission, SubmissionState, Value
 from wpstrack.reports.models import Narrative, Snapshot
@@ -218,12 +218,36 @@ def _completeness(plan: Plan, periods: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
+def _breakdowns(elements: list[dict[str, Any]]) -> tuple[list[list[str]], list[list[str]]]:
+    """The sets the plan's metrics are broken down by, as [key, name] pairs, and their
+    categories' labels as [combination, label] pairs, in display order (set by set, each in its
+    own order)."""
+    keys: list[str] = []
+    for element in elements:
+        for metric in element["metrics"]:
+            for key in metric.get("disaggregation") or []:
+                if key not in keys:
+                    keys.append(key)
+    names = dict(DisaggregationSet.objects.filter(key__in=keys).values_list("key", "name"))
+    categories = [
+        [f"{c.disaggregation_set.key}={c.key}", c.label]
+        for c in Category.objects.filter(disaggregation_set__key__in=keys)
+        .select_related("disaggregation_set")
+        .order_by("position", "key")
+    ]
+    rank = {key: i for i, key in enumerate(keys)}
+    categories.sort(key=lambda pair: rank[pair[0].split("=", 1)[0]])  # stable: keeps positions
+    return [[key, names.get(key, key)] for key in keys], categories
+
+
 def gather(plan: Plan, year: str) -> dict[str, Any]:
     """Everything a report of ``plan`` for fiscal ``year`` shows, as plain JSON."""
     period = Period.parse(year, plan.fiscal_year_start_month).year
     periods = [period.code] + [q.code for q in period.quarters()]
     narrative = Narrative.objects.filter(plan=plan, year=period.code).first()
     generated = plan.rounds.filter(period__in=periods, generated=True).exists()
+    elements = _tree(plan)
+    disaggregations, categories = _breakdowns(elements)
     return {
         "format": "wpstrack-snapshot/1",
         "plan": {
@@ -241,7 +265,9 @@ def gather(plan: Plan, year: str) -> dict[str, Any]:
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
         "demo": generated,
-        "elements": _tree(plan),
+        "elements": elements,
+        "disaggregations": disaggregations,
+        "categories": categories,
         "figures": _figures(plan, period.end),
         "actions": _actions(plan, periods),
         "provenance": _provenance(plan, periods),

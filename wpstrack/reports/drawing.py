@@ -1,0 +1,175 @@
+"""Drawing a report's charts in a helper process while the PDF is being laid out.
+
+vl-convert holds Python's lock while it draws (about 50 ms a chart, 1.5-2 s for the 33 charts of
+the DHS annual report), so a thread would not help; a second process does. ``Drawing`` starts one
+(``python -m wpstrack.reports.chart_worker``: it imports vl-convert only, never Django or the
+database) and sends it every chart the cache lacks; meanwhile this process renders the template
+and WeasyPrint parses the HTML and computes its styles, all before it asks for the first image.
+The images' addresses are ``wpstrack-chart:<key>``, which the PDF's URL fetcher answers from here
+(``Drawing.fetch``), waiting for that chart if it is not drawn yet.
+
+A report with few charts draws them in this process (starting one costs about half a second), and
+so does any report whose helper cannot start or fails: the PDF is the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from typing import IO, Any
+
+from wpstrack.lib import charts
+from wpstrack.reports.document import Figure, cached_svg, keep_svg, spec_key
+
+SCHEME = "wpstrack-chart:"
+IN_A_PROCESS_FROM = 8  # charts; fewer are drawn here
+WAIT_SECONDS = 120  # for one chart, before drawing it here instead
+log = logging.getLogger(__name__)
+
+
+class Drawing:
+    """The charts of one report being drawn; use as a context manager."""
+
+    def __init__(self, figures: list[Figure], *, in_a_process: bool | None = None) -> None:
+        self.figures = {spec_key(f.chart): f for f in figures}
+        self.pending: dict[str, Future[str]] = {}
+        self.process: subprocess.Popen[str] | None = None
+        missing = [k for k in self.figures if cached_svg(k) is None]
+        if in_a_process is None:
+            in_a_process = len(missing) >= IN_A_PROCESS_FROM and _python() is not None
+        if in_a_process and missing:
+            try:
+                self._start(missing)
+            except Exception:  # no process to be had: draw them here when asked
+                log.warning("charts: no helper process; drawing in this one", exc_info=True)
+                self.close()
+
+    def _start(self, keys: list[str]) -> None:
+        python = _python() or sys.executable
+        self.process = subprocess.Popen(  # noqa: S603 - our own module, run by this Python
+            [python, "-m", "wpstrack.reports.chart_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )
+        self.pending = {key: Future() for key in keys}
+        specs = [[n, self.figures[key].chart.spec] for n, key in enumerate(keys)]
+        assert self.process.stdin is not None and self.process.stdout is not None
+        threading.Thread(target=_send, args=(self.process.stdin, specs), daemon=True).start()
+        threading.Thread(
+            target=_receive, args=(self.process.stdout, keys, self.pending), daemon=True
+        ).start()
+
+    def __enter__(self) -> Drawing:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for future in self.pending.values():
+            future.cancel()
+        self.pending.clear()
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            self.process = None
+
+    def src(self, figure: Figure) -> str | None:
+        """The address of a chart still being drawn (None: it is drawn, take its SVG)."""
+        key = spec_key(figure.chart)
+        return SCHEME + key if key in self.pending else None
+
+    def svg(self, key: str) -> str:
+        """The chart's accessible SVG, waiting for the helper if need be (drawn here if the
+        helper failed)."""
+        found = cached_svg(key)
+        if found is not None:
+            return found
+        figure = self.figures[key]
+        future = self.pending.pop(key, None)
+        if future is not None:
+            try:
+                chart = figure.chart
+                svg = charts.label_svg(
+                    future.result(timeout=WAIT_SECONDS), chart.title, chart.description
+                )
+                keep_svg(key, svg)
+                return svg
+            except Exception as error:
+                log.warning("charts: the helper process failed (%s); drawing here", error)
+        return figure.svg()
+
+    def fetch(self, url: str) -> bytes | None:
+        """The SVG for a ``wpstrack-chart:`` address; None for any other."""
+        key = url[len(SCHEME) :] if url.startswith(SCHEME) else ""
+        return print_svg(self.svg(key)).encode() if key in self.figures else None
+
+
+_EMPTY_PATHS = re.compile(
+    r'<path class="(?:background|foreground)"[^>]*(?:d="M0,0h0v0h0Z"|display="none")[^>]*/>'
+)
+_SCREEN_ONLY = re.compile(r'\s(?:class|role|aria-[a-z]+|pointer-events)="[^"]*"')
+_LABELS = re.compile(r"<title>[^<]*</title>(?:<desc>[^<]*</desc>)?")
+_PLAIN_GROUP = re.compile(r"<g>((?:(?!<g[ >]|</g>).)*)</g>", re.S)
+
+
+def print_svg(svg: str) -> str:
+    """The SVG without what only screens use (roles, labels and classes: the image's ``alt``
+    names it in the PDF), empty and hidden paths, and groups that carry nothing: WeasyPrint
+    draws each element in Python, so a third fewer elements draw a third faster."""
+    svg = _LABELS.sub("", _SCREEN_ONLY.sub("", _EMPTY_PATHS.sub("", svg)), count=1)
+    for _depth in range(8):
+        svg, changed = _PLAIN_GROUP.subn(r"\1", svg)
+        if not changed:
+            break
+    return svg
+
+
+def _python() -> str | None:
+    """This Python's interpreter (None when the process runs inside another program)."""
+    path = sys.executable or ""
+    return path if os.path.basename(path).startswith("python") else None
+
+
+def _send(stream: IO[str], specs: list[list[Any]]) -> None:
+    try:
+        for item in specs:
+            stream.write(json.dumps(item) + "\n")
+        stream.flush()
+        stream.close()
+    except (OSError, ValueError):  # the helper is gone: the waiting side draws here
+        pass
+
+
+def _receive(stream: IO[str], keys: list[str], pending: dict[str, Future[str]]) -> None:
+    futures = [pending[key] for key in keys]
+    try:
+        for line in stream:
+            answer = json.loads(line)
+            future = futures[answer[0]]
+            if not future.set_running_or_notify_cancel():
+                continue  # nobody waits for it any more
+            if answer[1] is None:
+                future.set_exception(RuntimeError(answer[2]))
+            else:
+                future.set_result(answer[1])
+    except (OSError, ValueError):
+        pass
+    for future in futures:  # whatever did not come back: drawn here
+        if not future.done() and future.set_running_or_notify_cancel():
+            future.set_exception(RuntimeError("the helper process stopped"))
