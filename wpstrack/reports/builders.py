@@ -594,9 +594,14 @@ def provenance_tables(ctx: Context) -> list[Table]:
 
 
 def iptt(ctx: Context, **_options: Any) -> Report:
-    report = Report("iptt", KINDS["iptt"], ctx.data["plan"]["title"], ctx.meta())
+    report = Report(
+        "iptt",
+        _("Indicator Performance Tracking Table %(year)s") % {"year": ctx.data["year"]},
+        ctx.data["plan"]["title"],
+        ctx.meta(),
+    )
     report.add(
-        Heading(1, _("Indicator Performance Tracking Table %(year)s") % {"year": ctx.data["year"]}),
+        Heading(1, _("Figures by quarter against baselines and targets")),
         iptt_table(ctx),
     )
     return report

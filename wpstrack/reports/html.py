@@ -22,6 +22,8 @@ from wpstrack.lib import charts
 from wpstrack.reports.document import Figure, Heading, PageBreak, Report, Table, Text
 from wpstrack.reports.drawing import Drawing, print_svg
 
+CONTENTS_FROM = 5  # headings; a shorter report has no table of contents
+
 
 def _figure(block: Figure, for_print: bool, drawing: Drawing | None) -> dict[str, Any]:
     chart = block.chart
@@ -70,12 +72,13 @@ def blocks(
 def context(
     report: Report, *, for_print: bool = False, drawing: Drawing | None = None
 ) -> dict[str, Any]:
+    contents = [h for h in report.headings if h.level <= 2]
     return {
         "report": report,
         "meta": report.meta,
         "cover": report.cover_lines(),
         "blocks": blocks(report, for_print=for_print, drawing=drawing),
-        "contents": [h for h in report.headings if h.level <= 2],
+        "contents": contents if len(contents) >= CONTENTS_FROM else [],
         "for_print": for_print,
     }
 
