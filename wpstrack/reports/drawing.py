@@ -3,10 +3,11 @@
 vl-convert holds Python's lock while it draws (about 50 ms a chart, 1.5-2 s for the 33 charts of
 the DHS annual report), so a thread would not help; a second process does. ``Drawing`` starts one
 (``python -m wpstrack.reports.chart_worker``: it imports vl-convert only, never Django or the
-database) and sends it every chart the cache lacks; meanwhile this process renders the template
-and WeasyPrint parses the HTML and computes its styles, all before it asks for the first image.
-The images' addresses are ``wpstrack-chart:<key>``, which the PDF's URL fetcher answers from here
-(``Drawing.fetch``), waiting for that chart if it is not drawn yet.
+database) and sends it every chart the cache lacks, the last first; meanwhile this process renders the
+template and WeasyPrint parses the HTML and computes its styles, all before it asks for the first
+image. The images' addresses are ``wpstrack-chart:<key>``, which the PDF's URL fetcher answers
+from here (``Drawing.fetch``): with the helper's drawing when it is there, else by drawing the
+chart here at once, so the two processes meet in the middle and neither waits.
 
 A report with few charts draws them in this process (starting one costs about half a second), and
 so does any report whose helper cannot start or fails: the PDF is the same either way.
@@ -61,6 +62,7 @@ class Drawing:
             text=True,
             encoding="utf-8",
         )
+        keys = keys[::-1]  # from the last: this process draws from the first when it must
         self.pending = {key: Future() for key in keys}
         specs = [[n, self.figures[key].chart.spec] for n, key in enumerate(keys)]
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -94,15 +96,16 @@ class Drawing:
         key = spec_key(figure.chart)
         return SCHEME + key if key in self.pending else None
 
-    def svg(self, key: str) -> str:
-        """The chart's accessible SVG, waiting for the helper if need be (drawn here if the
-        helper failed)."""
+    def svg(self, key: str, *, wait: bool = False) -> str:
+        """The chart's accessible SVG: the helper's when it has drawn it, else drawn here at
+        once (or, with ``wait``, once the helper has drawn it). The helper starts from the last
+        chart and WeasyPrint asks from the first, so the two share the work."""
         found = cached_svg(key)
         if found is not None:
             return found
         figure = self.figures[key]
         future = self.pending.pop(key, None)
-        if future is not None:
+        if future is not None and (wait or future.done()):
             try:
                 chart = figure.chart
                 svg = charts.label_svg(
@@ -112,12 +115,14 @@ class Drawing:
                 return svg
             except Exception as error:
                 log.warning("charts: the helper process failed (%s); drawing here", error)
+        elif future is not None:
+            future.cancel()  # the helper's copy, if it still draws one, is not waited for
         return figure.svg()
 
-    def fetch(self, url: str) -> bytes | None:
+    def fetch(self, url: str, *, wait: bool = False) -> bytes | None:
         """The SVG for a ``wpstrack-chart:`` address; None for any other."""
         key = url[len(SCHEME) :] if url.startswith(SCHEME) else ""
-        return print_svg(self.svg(key)).encode() if key in self.figures else None
+        return print_svg(self.svg(key, wait=wait)).encode() if key in self.figures else None
 
 
 _EMPTY_PATHS = re.compile(

@@ -380,7 +380,7 @@ class ChartTests(OutputsTestCase):
         with drawing.Drawing(report.figures, in_a_process=True) as helper:
             addresses = [helper.src(f) for f in report.figures]
             assert all(a and a.startswith(drawing.SCHEME) for a in addresses)
-            drawn = [helper.fetch(a or "") for a in addresses]
+            drawn = [helper.fetch(a or "", wait=True) for a in addresses]
             assert helper.fetch("https://example.org/x.svg") is None
         document.forget_drawn_charts()
         here = [drawing.print_svg(f.svg()).encode() for f in report.figures]
@@ -393,7 +393,7 @@ class ChartTests(OutputsTestCase):
             mock.patch.object(drawing, "_python", return_value="/bin/false"),
             drawing.Drawing(report.figures, in_a_process=True) as helper,
         ):
-            drawn = [helper.fetch(helper.src(f) or "") for f in report.figures]
+            drawn = [helper.fetch(helper.src(f) or "", wait=True) for f in report.figures]
         assert all(d and d.startswith(b"<svg") for d in drawn)
         document.forget_drawn_charts()
 
