@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "wpstrack.workbooks",
     "wpstrack.analysis",
     "wpstrack.reports",
+    "wpstrack.rosters",
     "django_tasks",
     "django_tasks_db",
 ]
