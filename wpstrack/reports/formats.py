@@ -22,8 +22,12 @@ from wpstrack.reports.drawing import Drawing
 
 Progress = Callable[[int], None]
 
-# WeasyPrint logs every page it lays out at INFO: a line per page of an 80-page report.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+# WeasyPrint logs every page it lays out at INFO (a line per page of an 80-page report), and the
+# fontTools it subsets the embedded fonts with logs each table it prunes and every glyph name it
+# keeps ("maxp pruned", "Glyph names: [...]"): hundreds of lines a PDF. Set here, where PDFs are
+# made, so the worker that builds them in the background is as quiet as the command.
+for _noisy in ("weasyprint.progress", "fontTools"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from decimal import Decimal
@@ -406,3 +407,17 @@ class ChartTests(OutputsTestCase):
                 assert "disallowed" in str(error) or "fetch nothing" in str(error)
             else:
                 raise AssertionError(f"{url} was fetched")
+
+    def test_making_a_pdf_logs_nothing_below_a_warning(self):
+        """fontTools (WeasyPrint's font subsetting) would log hundreds of INFO lines a PDF."""
+        heard = []
+        listener = logging.Handler(logging.DEBUG)
+        listener.emit = heard.append
+        for name in ("fontTools", "weasyprint"):  # the levels as set, not as a test sets them
+            logging.getLogger(name).addHandler(listener)
+        try:
+            formats.to_pdf(self.documents["scorecard"])
+        finally:
+            for name in ("fontTools", "weasyprint"):
+                logging.getLogger(name).removeHandler(listener)
+        assert [r.getMessage() for r in heard if r.levelno < logging.WARNING] == []
