@@ -185,6 +185,11 @@ def _ensure_person(person: DemoPerson, password_hash: str) -> tuple[DemoPerson, 
     return person, roles
 
 
+LAW_ENFORCEMENT_COMPONENTS = ("DHS-CBP", "DHS-ICE", "DHS-FLETC")
+# Share of women in law-enforcement positions; women applicants and new hires (by sex).
+ROSTER_METRICS = ("1.1-A2-M1", "1.1-A2-M2")
+
+
 def _demo_round() -> None:
     """An open DHS round, FY2025 Q3, so the offices have something to report (once)."""
     import datetime as dt
@@ -202,4 +207,17 @@ def _demo_round() -> None:
         actor=None,
         actor_label=ACTOR_LABEL,
     )
+    # DHS collects the law-enforcement workforce figures from each law-enforcement component as
+    # well as for the Department (a coordinator's adjustment before opening): the HR roster fills
+    # them all in one run (see the Rosters page and docs/rosters.md).
+    for code in LAW_ENFORCEMENT_COMPONENTS:
+        unit = OrgUnit.objects.get(code=code)
+        for item in ROSTER_METRICS:
+            reporting.add_assignment(
+                reporting_round=created,
+                unit=unit,
+                item=item,
+                actor=None,
+                actor_label=ACTOR_LABEL,
+            )
     reporting.open_round(reporting_round=created, actor=None, actor_label=ACTOR_LABEL)

@@ -182,7 +182,12 @@ def remove_assignment(*, assignment: Assignment, actor: User) -> None:
 
 @transaction.atomic
 def add_assignment(
-    *, reporting_round: ReportingRound, unit: OrgUnit, item: str, actor: User
+    *,
+    reporting_round: ReportingRound,
+    unit: OrgUnit,
+    item: str,
+    actor: User | None,
+    actor_label: str | None = None,
 ) -> Assignment:
     """Before opening, a coordinator may give a unit one more item: a metric code (its figures)
     or an element code (that action's status)."""
@@ -217,6 +222,7 @@ def add_assignment(
     )
     record_event(
         actor=actor,
+        actor_label=actor_label,
         action="assignment.create",
         obj=assignment,
         unit=unit,
