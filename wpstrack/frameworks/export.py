@@ -108,7 +108,7 @@ def _element(element: Element, children: list[dict[str, Any]]) -> dict[str, Any]
 
 def _metric(metric: Any) -> dict[str, Any]:
     d = metric.current
-    return {
+    found = {
         "code": metric.code,
         "text": d.text,
         "type": d.type,
@@ -127,6 +127,9 @@ def _metric(metric: Any) -> dict[str, Any]:
         "scale": d.scale,
         "status": d.status_rule,
     }
+    if d.source:  # as the plan file has it: only where the metric has one
+        found["source"] = d.source
+    return found
 
 
 class _Dumper(yaml.SafeDumper):

@@ -62,15 +62,18 @@ class ElementForm(forms.Form):
 
 
 def figures_text(figures: list[dict[str, Any]]) -> str:
-    """Baselines or targets as lines of ``period: value @ code | as written | note`` for editing
-    (``@ FY2030``: the period code the figure is for, when it has one)."""
+    """Baselines or targets as lines of ``period: value @ code for combination | as written |
+    note | source`` for editing (``@ FY2030``: the period code the figure is for, when it has one;
+    ``for personnel-category=military-contingent``: the category it is for, when it has one)."""
     lines = []
     for figure in figures:
         at = f" @ {figure['at']}" if figure.get("at") else ""
+        part = f" for {figure['for']}" if figure.get("for") else ""
         parts = [
-            f"{figure.get('period') or ''}: {figure['value']}{at}",
+            f"{figure.get('period') or ''}: {figure['value']}{at}{part}",
             figure.get("as_written", ""),
             figure.get("note", ""),
+            figure.get("source", ""),
         ]
         while parts and not parts[-1]:
             parts.pop()
@@ -79,8 +82,10 @@ def figures_text(figures: list[dict[str, Any]]) -> str:
 
 
 class FiguresField(forms.CharField):
-    """Lines of ``period: value @ code | as written | note``; each becomes a baseline or target.
-    ``@ code`` (optional) is the period code the figure is for: FY2030, FY2030-Q3."""
+    """Lines of ``period: value @ code for combination | as written | note | source``; each
+    becomes a baseline or target. ``@ code`` (optional) is the period code the figure is for:
+    FY2030, FY2030-Q3; ``for combination`` (optional) the category it is for (checked by the
+    plan-file rules against the metric's disaggregation)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
@@ -94,10 +99,10 @@ class FiguresField(forms.CharField):
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            head, *rest = line.split(" | ", 2)
-            written = rest[0] if rest else ""
-            note = rest[1] if len(rest) > 1 else ""
+            head, *rest = line.split(" | ", 3)
+            written, note, source = [*rest, "", "", ""][:3]
             period, colon, amount = head.rpartition(":")
+            amount, _for, part = amount.partition(" for ")
             amount, at_sign, code = amount.partition("@")
             at = ""
             if at_sign:
@@ -127,10 +132,11 @@ class FiguresField(forms.CharField):
             }
             if at:
                 entry["at"] = at
-            if written.strip():
-                entry["as_written"] = written.strip()
-            if note.strip():
-                entry["note"] = note.strip()
+            if part.strip():
+                entry["for"] = part.strip()
+            for key, text in (("as_written", written), ("source", source), ("note", note)):
+                if text.strip():
+                    entry[key] = text.strip()
             figures.append(entry)
         return figures
 
@@ -164,7 +170,11 @@ class MetricForm(forms.Form):
     )
     targets = FiguresField(
         label=_("Targets, one per line: period: value @ period code | as written | note"),
-        help_text=_("e.g. by 2030: 30 @ FY2030 | 30% by 2030"),
+        help_text=_(
+            "e.g. by 2030: 30 @ FY2030 | 30% by 2030. A target for one category of the "
+            "breakdown names it after the code: 2028: 15 @ FY2028 for "
+            "personnel-category=military-contingent; a fourth part after | names its source."
+        ),
     )
     tolerance = forms.FloatField(
         label=_("Tolerance (share of the planned change)"),

@@ -242,6 +242,11 @@ class MetricDefinition(models.Model):
     sensitive = models.BooleanField(default=False)
     source_text = models.CharField(max_length=20, default="table")
     appendix_text = models.TextField(blank=True)
+    source = models.TextField(
+        blank=True,
+        help_text="Where the words and figures come from when not from the plan's document "
+        "(source_text 'added'): the publication and its addresses.",
+    )
     note = models.TextField(blank=True)
     baselines = models.JSONField(default=list, blank=True)
     targets = models.JSONField(default=list, blank=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from wpstrack.accounts.models import OrgUnit, UnitKind
-from wpstrack.frameworks.models import DisaggregationSet, Tag
+from wpstrack.frameworks.models import Category, DisaggregationSet, Tag
 from wpstrack.frameworks.planfile_parts import ChecksReader, MetricReader
 from wpstrack.frameworks.planformat import (
     CODE_RE,
@@ -59,6 +59,7 @@ class _Reader(MetricReader, ChecksReader, FieldReader):
         self.units = units
         self.tags = tags
         self.disaggregations: set[str] = {"sex", "age"}
+        self.categories: dict[str, set[str]] = {}
         self.unit_kinds: set[str] = set()
         self.levels: list[str] = []
         self.codes: dict[str, dict[str, int]] = {
@@ -448,6 +449,10 @@ def read_plan_file(path: Path) -> PlanFileReport:
         "age",
         *DisaggregationSet.objects.values_list("key", flat=True),
     }
+    # "unit": any unit of the tree.
+    reader.categories = {"unit": set(units)}
+    for set_key, key in Category.objects.values_list("disaggregation_set__key", "key"):
+        reader.categories.setdefault(set_key, set()).add(key)
     document = reader.read(data)
     report.problems = sorted(reader.problems, key=lambda p: (p.line, p.field))
     report.document = document if not reader.problems else None

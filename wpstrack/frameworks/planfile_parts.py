@@ -17,6 +17,7 @@ from wpstrack.frameworks.planformat import (
     PLAN_STATUS_DEFAULTS,
     ROLLUPS,
     RULE_KEYS,
+    SOURCE_TEXTS,
     TERM_RE,
     TRAJECTORIES,
 )
@@ -101,6 +102,8 @@ class StatusReader(FieldReader):
 
 class MetricReader(StatusReader):
     disaggregations: set[str]
+    # Each set's category keys, where they are loaded; a set without any is not checked.
+    categories: dict[str, set[str]]
     start_month: int | None = None  # the plan's fiscal_year_start_month, once read and valid
 
     def code(self, mapping: LineDict, kind: str) -> str:  # supplied by planfile._Reader
@@ -131,7 +134,7 @@ class MetricReader(StatusReader):
                 "bad-disaggregation",
             )
             split = []
-        return {
+        result = {
             "code": code,
             "text": text,
             "type": kind,
@@ -151,17 +154,39 @@ class MetricReader(StatusReader):
                 metric, "frequency", where, list(Frequency.values), "annual", "bad-frequency"
             ),
             "sensitive": self.flag(metric, "sensitive", where),
-            "source_text": self.choice(
-                metric, "source_text", where, ["table", "appendix"], "table", "bad-source-text"
-            ),
+            "source_text": self.source_text(metric, where),
             "appendix_text": self.text(metric, "appendix_text", where),
             "note": self.text(metric, "note", where),
-            "baselines": self.figures(metric, "baselines", where),
-            "targets": self.figures(metric, "targets", where),
+            "baselines": self.figures(metric, "baselines", where, split),
+            "targets": self.figures(metric, "targets", where, split),
             "plausible": self.plausible(metric, where),
             "scale": self.scale(metric, where, kind),
             "status": self.metric_status(metric, where),
         }
+        source = self.text(metric, "source", where)
+        if source:  # only where a metric has one, so documents without it stay as they were
+            result["source"] = source
+        return result
+
+    def source_text(self, metric: LineDict, where: str) -> str:
+        """``added``: not in the document; then the note says why and ``source`` where from."""
+        found = self.choice(
+            metric, "source_text", where, list(SOURCE_TEXTS), "table", "bad-source-text"
+        )
+        if found == "added":
+            for key, fix in (
+                ("note", "say in note that wpstrack added it, and why"),
+                ("source", "name in source where its words and figures come from"),
+            ):
+                if not self.text(metric, key, where):
+                    self.problem(
+                        metric.line_of("source_text"),
+                        key,
+                        f"{where} is added (not in the document) but has no {key}",
+                        fix,
+                        f"added-without-{key}",
+                    )
+        return found
 
     def scale(self, metric: LineDict, where: str, kind: str) -> list[str]:
         """A rating's answers, in order (``scale: [Low, Medium, High]``); only ratings have one."""
@@ -225,7 +250,9 @@ class MetricReader(StatusReader):
             )
         return result
 
-    def figures(self, metric: LineDict, key: str, where: str) -> list[dict[str, Any]]:
+    def figures(
+        self, metric: LineDict, key: str, where: str, split: list[str]
+    ) -> list[dict[str, Any]]:
         figures = []
         one = key.removesuffix("s")  # baseline, target
         for figure in self.records(metric, key, where, f"{where}'s {key}"):
@@ -252,11 +279,78 @@ class MetricReader(StatusReader):
             at = self.period_code(figure, f"{where}: {one}")
             if at:
                 entry["at"] = at
-            for extra in ("as_written", "note"):
+            part = self.figure_for(figure, f"{where}: {one}", split)
+            if part:
+                entry["for"] = part
+            for extra in ("as_written", "source", "note"):
                 if figure.get(extra):
                     entry[extra] = self.text(figure, extra, where)
             figures.append(entry)
         return figures
+
+    def figure_for(self, figure: LineDict, where: str, split: list[str]) -> str:
+        """``for``: the combination a figure is for (``personnel-category=military-contingent``;
+        ``sex=women|age=18-24`` with two sets), one category of each set the metric is broken
+        down by; written in the metric's order, as values store it. "" for the whole metric."""
+        value = figure.get("for")
+        if value is None:
+            return ""
+        line = figure.line_of("for")
+        if not isinstance(value, str) or not value.strip():
+            self.problem(
+                line,
+                "for",
+                f"{where} for {value!r} is not a combination",
+                "write set=category, e.g. for: personnel-category=military-contingent",
+                "bad-figure-for",
+            )
+            return ""
+        chosen: dict[str, str] = {}
+        for part in value.split("|"):
+            set_key, equals, category = (p.strip() for p in part.partition("="))
+            if not equals or not set_key or not category or set_key in chosen:
+                self.problem(
+                    line,
+                    "for",
+                    f"{where} for {value!r} is not a combination",
+                    "write set=category (joined by | for several sets, each once), e.g. "
+                    "for: personnel-category=military-contingent",
+                    "bad-figure-for",
+                )
+                return ""
+            if set_key not in split:
+                self.problem(
+                    line,
+                    "for",
+                    f"{where} is for {set_key!r}, which the metric is not broken down by",
+                    "use a set of the metric's disaggregation ("
+                    + (", ".join(split) or "none")
+                    + "), or add the set to it",
+                    "figure-for-unknown-set",
+                )
+                return ""
+            known = self.categories.get(set_key)
+            if known and category not in known:
+                self.problem(
+                    line,
+                    "for",
+                    f"{where}: {set_key} has no category {category!r}",
+                    "use one of: " + ", ".join(sorted(known)),
+                    "figure-for-unknown-category",
+                )
+                return ""
+            chosen[set_key] = category
+        if len(chosen) != len(split):
+            self.problem(
+                line,
+                "for",
+                f"{where} for {value!r} names {len(chosen)} of the metric's "
+                f"{len(split)} sets ({', '.join(split)})",
+                "name one category of each set the metric is broken down by, joined by |",
+                "figure-for-incomplete",
+            )
+            return ""
+        return "|".join(f"{set_key}={chosen[set_key]}" for set_key in split)
 
     def period_code(self, figure: LineDict, where: str) -> str:
         """``at``: the period a figure is for, as a code (FY2030, FY2025-Q3); "" when not given."""

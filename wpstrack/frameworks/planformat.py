@@ -59,6 +59,7 @@ METRIC_DEFINITION_FIELDS = (
     "sensitive",
     "source_text",
     "appendix_text",
+    "source",
     "note",
     "baselines",
     "targets",
@@ -67,7 +68,14 @@ METRIC_DEFINITION_FIELDS = (
     "status",
 )
 METRIC_KEYS = {"code", *METRIC_DEFINITION_FIELDS}
-FIGURE_KEYS = {"value", "period", "at", "as_written", "note"}
+# Definition fields added after the format's first release, with the value a document without
+# them means.
+LATER_FIELD_DEFAULTS: dict[str, object] = {"source": ""}
+FIGURE_KEYS = {"value", "period", "at", "for", "as_written", "source", "note"}
+# Where a metric's words come from: the document's table (default), only its appendix, or
+# nowhere in the document: "added" by wpstrack to track what the document commits to (its note
+# says why, its ``source`` where the figures come from).
+SOURCE_TEXTS = ("table", "appendix", "added")
 # Status rules (docs/status-rules.md). A metric's tolerance of None means "the plan's tolerance".
 TRAJECTORIES = ("linear", "step")
 ROLLUPS = ("worst", "share")

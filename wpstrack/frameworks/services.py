@@ -28,6 +28,7 @@ from wpstrack.frameworks.models import (
     ValidationRule,
 )
 from wpstrack.frameworks.planformat import (
+    LATER_FIELD_DEFAULTS,
     METRIC_DEFINITION_FIELDS,
     METRIC_STATUS_DEFAULTS,
     PLAN_STATUS_DEFAULTS,
@@ -298,7 +299,8 @@ class _PlanWriter:
             metric.element, metric.position, metric.retired_in = element, self.position, None
             current = metric.current
             before = {f: getattr(current, _stored(f)) for f in DEFINITION_FIELDS} if current else {}
-            after = {f: item[f] for f in DEFINITION_FIELDS}
+            # Documents made before a field existed (older exports, tests' own) lack it.
+            after = {f: item.get(f, LATER_FIELD_DEFAULTS.get(f)) for f in DEFINITION_FIELDS}
             changes = diff(before, after)
             if changes:
                 # A new definition, never an edit: values reported against the old one keep its meaning.

@@ -716,3 +716,96 @@ def test_a_period_code_written_as_a_number_is_reported_as_not_in_quotes(tmp_path
         "period code (write FY2030 for a fiscal year or FY2030-Q3 for a quarter of it; or leave "
         "at out where the document states no period)"
     ]
+
+
+# -- figures for one category (for:) and metrics added by wpstrack -------------------------------
+
+
+@pytest.fixture
+def sex_categories():
+    from wpstrack.frameworks.models import Category, DisaggregationSet
+
+    sex = DisaggregationSet.objects.create(key="sex", name="Sex")
+    for position, key in enumerate(("women", "men", "other")):
+        Category.objects.create(disaggregation_set=sex, key=key, label=key, position=position)
+
+
+def test_a_figure_for_a_set_the_metric_is_not_broken_down_by_is_reported():
+    assert problems("figure-for-unknown-set.yaml") == [
+        (
+            "figure-for-unknown-set",
+            "figure-for-unknown-set.yaml:38: for: metric G1-A1-M1: target is for "
+            "'personnel-category', which the metric is not broken down by (use a set of the "
+            "metric's disaggregation (sex), or add the set to it)",
+        )
+    ]
+
+
+def test_a_figure_for_a_category_the_set_does_not_have_is_reported(sex_categories):
+    assert problems("figure-for-unknown-category.yaml") == [
+        (
+            "figure-for-unknown-category",
+            "figure-for-unknown-category.yaml:37: for: metric G1-A1-M1: target: sex has no "
+            "category 'woman' (use one of: men, other, women)",
+        )
+    ]
+
+
+def test_a_figure_for_without_set_and_category_is_reported():
+    assert problems("bad-figure-for.yaml") == [
+        (
+            "bad-figure-for",
+            "bad-figure-for.yaml:37: for: metric G1-A1-M1: target for 'women' is not a "
+            "combination (write set=category (joined by | for several sets, each once), e.g. "
+            "for: personnel-category=military-contingent)",
+        )
+    ]
+
+
+def test_a_figure_for_part_of_a_combination_is_reported():
+    assert problems("figure-for-incomplete.yaml") == [
+        (
+            "figure-for-incomplete",
+            "figure-for-incomplete.yaml:37: for: metric G1-A1-M1: baseline for 'sex=women' "
+            "names 1 of the metric's 2 sets (sex, age) (name one category of each set the "
+            "metric is broken down by, joined by |)",
+        )
+    ]
+
+
+def test_a_figure_for_a_category_is_kept_in_the_metrics_order(sex_categories, tmp_path):
+    text = (FIXTURES / "valid-minimal.yaml").read_text()
+    text = text.replace(
+        "            direction: increase\n",
+        "            direction: increase\n            disaggregation: [sex, age]\n",
+    ).replace(
+        '              - {value: 30, period: "2025"}',
+        '              - {value: 30, period: "2025", at: FY2025, for: "age=18-24|sex=women",\n'
+        '                 as_written: "30 by 2025", source: "https://example.org/targets"}',
+    )
+    path = tmp_path / "valid-minimal.yaml"
+    path.write_text(text)
+    report = read_plan_file(path)
+    assert [str(p) for p in report.problems] == []
+    metric = report.document["elements"][0]["children"][0]["metrics"][0]
+    assert metric["targets"] == [
+        {
+            "value": 30,
+            "period": "2025",
+            "at": "FY2025",
+            "for": "sex=women|age=18-24",
+            "as_written": "30 by 2025",
+            "source": "https://example.org/targets",
+        }
+    ]
+
+
+def test_a_metric_added_by_wpstrack_names_its_source():
+    assert problems("added-without-source.yaml") == [
+        (
+            "added-without-source",
+            "added-without-source.yaml:35: source: metric G1-A1-M1 is added (not in the "
+            "document) but has no source (name in source where its words and figures come "
+            "from)",
+        )
+    ]
