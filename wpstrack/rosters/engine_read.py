@@ -1,0 +1,233 @@
+"""Which file this is, how DuckDB reads it, and how raw spellings become keys and problems."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from wpstrack.rosters import engine_sql as sql
+from wpstrack.rosters.engine_xlsx import XlsxRefused, check_and_find_sheet, read_table
+from wpstrack.rosters.spec import DATE_FIELDS, AgeBand, Filter, Spec, parse_age_band
+from wpstrack.workbooks import filecheck
+
+SEX_OTHER = "other"
+
+
+class RosterFileError(Exception):
+    """The file cannot be read as a table; ``code`` is stable, ``message`` says what to do."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @classmethod
+    def from_duckdb(cls, error: Exception) -> RosterFileError:
+        """DuckDB's own message can quote cell values, so it is never passed on."""
+        text = str(error).lower()
+        if "unicode" in text or "utf-8" in text or "utf8" in text:
+            return cls("bad-encoding", _("The file is not UTF-8 text; save it as CSV UTF-8."))
+        return cls(
+            "unreadable-file",
+            _("The file could not be read as a table with a header row; export it again."),
+        )
+
+
+def detect_format(path: Path) -> str:
+    """ "csv", "xlsx" or "parquet", from the bytes, never the name."""
+    with open(path, "rb") as stream:
+        head = stream.read(65536)
+    if not head.strip():
+        raise RosterFileError("empty-file", _("The file is empty."))
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(filecheck.OLE_MAGIC):
+        raise RosterFileError(
+            "xls-file", _("This is an old Excel 97-2003 file (.xls): save it as .xlsx or CSV.")
+        )
+    if head.startswith(b"%PDF"):
+        raise RosterFileError("pdf-file", _("This is a PDF, not a table: export the data as CSV."))
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_format(path)
+    if filecheck._looks_like_text(head):
+        return "csv"
+    raise RosterFileError(
+        "not-a-table", _("The file is neither CSV, an .xlsx workbook nor Parquet.")
+    )
+
+
+def _zip_format(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {name.lower() for name in archive.namelist()}
+    except (zipfile.BadZipFile, OSError):
+        raise RosterFileError("corrupt-file", _("The file is a damaged zip archive.")) from None
+    if "mimetype" in names:
+        raise RosterFileError(
+            "ods-file", _("This is an OpenDocument spreadsheet (.ods): save it as .xlsx or CSV.")
+        )
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    raise RosterFileError("not-a-table", _("The file is a zip archive but not an .xlsx workbook."))
+
+
+def source_sql(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, sheet: str
+) -> tuple[str, dict[str, Any]]:
+    """The FROM clause that reads the file, and its bound parameters."""
+    if fmt == "csv":
+        return "read_csv($path, all_varchar = true, header = true)", {"path": str(path)}
+    if fmt == "parquet":
+        return "read_parquet($path)", {"path": str(path)}
+    if fmt != "xlsx":
+        raise RosterFileError("not-a-table", _("Unknown roster format."))
+    cap = getattr(settings, "ROSTER_XLSX_MAX_UNPACKED_MB", 4096) << 20
+    try:
+        name = check_and_find_sheet(path, sheet, cap)
+        table = read_table(path, name)
+    except XlsxRefused as refused:
+        raise RosterFileError(refused.code, refused.message) from None
+    con.register("roster_sheet", table)
+    return "roster_sheet", {}
+
+
+class Reader:
+    """Spellings to keys (unit codes, women|men|other, age bands) and the problems of a group."""
+
+    def __init__(self, spec: Spec, units: Mapping[str, str], age_bands: Sequence[str]) -> None:
+        self.spec = spec
+        self.lookup = sql.spelling_lookup(spec, {k.strip().lower(): v for k, v in units.items()})
+        self.bands = [band for key in age_bands if (band := parse_age_band(key)) is not None]
+        self.unknown_band = next((b.key for b in self.bands if b.is_unknown), "unknown")
+        band_keys = {b.key.lower(): b.key for b in self.bands}
+        self.lookup["age_band"] = {
+            **band_keys,
+            **{k: band_keys.get(v.lower(), v) for k, v in spec.spelling_map("age_band").items()},
+        }
+
+    def checked(self, name: str) -> bool:
+        """Whether a spelling outside the map is a problem for this field."""
+        return name in ("unit", "sex", "age_band") or name in self.spec.values
+
+    def key(self, name: str, spelling: str | None) -> str | None:
+        if spelling is None:
+            default = SEX_OTHER if name == "sex" else ""
+            return self.spec.blank.get(name, default)
+        if name in self.lookup and self.checked(name):
+            return self.lookup[name].get(spelling)
+        return spelling
+
+    def age_band(self, group: Mapping[str, Any]) -> str:
+        if "s_age_band" in group:
+            return self.key("age_band", group["s_age_band"]) or self.unknown_band
+        age = group.get("age")
+        if age is None:
+            return self.unknown_band
+        return next((b.key for b in self.bands if _holds(b, age)), self.unknown_band)
+
+    def dimension(self, name: str, group: Mapping[str, Any]) -> str:
+        if name == "age":
+            return self.age_band(group)
+        if name == "sex" and "s_sex" not in group:
+            return SEX_OTHER
+        return self.key(name, group.get("s_" + name)) or ""
+
+    def problems(self, group: Mapping[str, Any]) -> list[tuple[str, str, str | None]]:
+        """(code, field, unknown spelling or None) for every blocking problem of the group."""
+        found: list[tuple[str, str, str | None]] = []
+        for column, value in group.items():
+            if not value or not isinstance(value, bool):
+                continue
+            if column.startswith("bad_") and column[4:] in DATE_FIELDS:
+                found.append(("bad-date", column[4:], None))
+            elif column.startswith("blank_"):
+                found.append(("blank-required", column[6:], None))
+            elif column == "bad_number":
+                found.append(("bad-number", self._age_field(), None))
+            elif column == "sep_before_hire":
+                found.append(("separation-before-hire", "separation_date", None))
+        for column, spelling in group.items():
+            name = column[2:]
+            known = not column.startswith("s_") or spelling is None or not self.checked(name)
+            if not known and self.key(name, spelling) is None:
+                found.append((_unknown_code(name), name, spelling))
+        return found
+
+    def _age_field(self) -> str:
+        return "birth_year" if "birth_year" in self.spec.columns else "age"
+
+    def spellings_for(self, item: Filter) -> list[str]:
+        """Lower-cased spellings that read as one of the filter's values."""
+        wanted = {value.strip().lower() for value in item.values}
+        mapped = {s for s, key in self.lookup.get(item.field, {}).items() if key.lower() in wanted}
+        return sorted(wanted | mapped)
+
+    def problem_conditions(
+        self, problems: Mapping[str, Any], columns: sql.Columns, query: sql.Query
+    ) -> dict[str, str]:
+        """SQL that picks the rows of each problem code found, over the numbered rows."""
+        conditions: dict[str, str] = {}
+        flags = {
+            "bad-date": [f"bad_{n}" for n in DATE_FIELDS if columns.has(n)],
+            "blank-required": [f"blank_{n}" for n in self.spec.columns if f"blank_{n}"],
+            "bad-number": ["bad_number"],
+            "separation-before-hire": ["sep_before_hire"],
+        }
+        for code, names in flags.items():
+            if code in problems:
+                present = [n for n in names if n != "blank_" and _flag_exists(n, columns)]
+                conditions[code] = " OR ".join(present) or "false"
+        for code in ("unknown-unit", "unknown-sex", "unknown-value"):
+            if code in problems:
+                conditions[code] = self._unknown_sql(code, columns, query)
+        if "duplicate-person" in problems:
+            keys = ", ".join(
+                sql._key_column(n) for n in sql.DEDUP_KEYS[self.spec.kind] if columns.has(n)
+            )
+            conditions["duplicate-person"] = (
+                f"pid IS NOT NULL AND row_number() OVER (PARTITION BY {keys} ORDER BY file_row) > 1"
+            )
+        return conditions
+
+    def _unknown_sql(self, code: str, columns: sql.Columns, query: sql.Query) -> str:
+        names = [
+            n
+            for n in self.lookup
+            if columns.has(n) and self.checked(n) and _unknown_code(n) == code
+        ]
+        parts = [
+            f"(s_{n} IS NOT NULL AND NOT list_contains({query.bind(sorted(self.lookup[n]))}, s_{n}))"
+            for n in names
+        ]
+        return " OR ".join(parts) or "false"
+
+
+def _flag_exists(name: str, columns: sql.Columns) -> bool:
+    if name.startswith("blank_"):
+        field_name = name[6:]
+        return (
+            columns.has(field_name)
+            and field_name not in (*columns.spec.blank, "sex")
+            and (sql.FIELDS[columns.spec.kind].get(field_name, False))
+        )
+    if name == "bad_number":
+        return columns.has("birth_year") or columns.has("age")
+    if name == "sep_before_hire":
+        return columns.has("hire_date") and columns.has("separation_date")
+    return True
+
+
+def _unknown_code(name: str) -> str:
+    return {"unit": "unknown-unit", "sex": "unknown-sex"}.get(name, "unknown-value")
+
+
+def _holds(band: AgeBand, age: int) -> bool:
+    if band.is_unknown:
+        return False
+    return (band.low is None or age >= band.low) and (band.high is None or age <= band.high)
