@@ -46,6 +46,13 @@ class MetricStatus(models.Model):
     status = models.CharField(max_length=20, choices=StatusChoice.choices)
     reason = models.TextField()
     expected = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    part_status = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For a metric with targets per category: combination -> {value, numerator, "
+        "denominator, status, reason, expected, target, target_period}, each part judged against "
+        "its own path (the row's status follows them).",
+    )
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -5,6 +5,10 @@ count's parts; for a share, numerator over denominator). The plan's figure adds 
 counts and money are summed, shares are pooled (all numerators over all denominators) or, where
 units gave only the share, averaged; other kinds are judged only when one unit reports them.
 Each series is then judged period by period by ``status.assess_metric`` with the metric's rule.
+
+A metric whose baselines or targets name a category (``for: personnel-category=military-contingent``)
+has each such part judged against its own path too, and its status follows its parts
+(``status.combine_parts``; docs/status-rules.md, Targets per category).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from wpstrack.analysis import status as rules
 from wpstrack.analysis.models import MetricStatus
-from wpstrack.frameworks.models import Metric, MetricDefinition, Plan
+from wpstrack.frameworks.models import Category, Metric, MetricDefinition, Plan
 from wpstrack.lib.periods import Period, PeriodError
 from wpstrack.reporting.models import SubmissionState, Value
 
@@ -38,6 +42,8 @@ class Figure:
     numerator: Decimal | None = None
     denominator: Decimal | None = None
     parts: dict[str, Decimal] = field(default_factory=dict)
+    # A share's parts as numerator and denominator, where each was typed so: pooled across units.
+    part_shares: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     units: int = 1
     done: bool | None = None
     done_on: dt.date | None = None
@@ -53,15 +59,46 @@ def _point(figure: dict[str, Any], start_month: int) -> rules.Point | None:
         return None
 
 
-def rule_at(definition: MetricDefinition, plan: Plan, period: Period) -> rules.Rule:
+def category_labels() -> dict[str, str]:
+    """Combination part -> its label: "personnel-category=military-contingent" -> "Military
+    contingent"."""
+    return {
+        f"{set_key}={key}": label
+        for set_key, key, label in Category.objects.values_list(
+            "disaggregation_set__key", "key", "label"
+        )
+    }
+
+
+def label_of(combination: str, labels: dict[str, str]) -> str:
+    return ", ".join(labels.get(part, part) for part in combination.split("|"))
+
+
+def figures_for(figures: list[dict[str, Any]] | None, part: str = "") -> list[dict[str, Any]]:
+    """The baselines or targets for one part (a combination key), or for the whole metric ("")."""
+    return [f for f in figures or [] if str(f.get("for") or "") == part]
+
+
+def targeted_parts(definition: MetricDefinition) -> list[str]:
+    """The combinations with baselines or targets of their own, in the order first named."""
+    named = [
+        str(f["for"])
+        for f in [*(definition.targets or []), *(definition.baselines or [])]
+        if f.get("for")
+    ]
+    return list(dict.fromkeys(named))
+
+
+def rule_at(definition: MetricDefinition, plan: Plan, period: Period, part: str = "") -> rules.Rule:
     """The rule for one period: the latest baseline or target at or before it, and the next
-    target after it (so several yearly targets make a piecewise path)."""
+    target after it (so several yearly targets make a piecewise path). ``part``: the rule of one
+    combination, from the figures ``for`` it; "" the whole metric's, from those for no part."""
     month = plan.fiscal_year_start_month
     plan_rule = getattr(plan, "status_rules", None) or {}
     own = getattr(definition, "status_rule", None) or {}
     tolerance = Decimal(str(own.get("tolerance") or plan_rule.get("tolerance") or "0.1"))
-    baselines = [p for f in definition.baselines or [] if (p := _point(f, month))]
-    targets = [p for f in definition.targets or [] if (p := _point(f, month))]
+    baselines = [p for f in figures_for(definition.baselines, part) if (p := _point(f, month))]
+    targets = [p for f in figures_for(definition.targets, part) if (p := _point(f, month))]
     points = sorted(baselines + targets, key=lambda p: p.period.end)
     before = [p for p in points if p.period.end <= period.end]
     after = [t for t in sorted(targets, key=lambda p: p.period.end) if t.period.end > period.end]
@@ -92,6 +129,9 @@ def _unit_figures(
         parts = [c for c in found if c[0] != ""]
         figure.parts = {c[0]: c[1] for c in parts if c[1] is not None}
         if kind in SHARES:
+            figure.part_shares = {
+                c[0]: (c[2], c[3]) for c in parts if c[2] is not None and c[3] is not None
+            }
             chosen = totals or parts
             numerators = [c[2] for c in chosen if c[2] is not None]
             denominators = [c[3] for c in chosen if c[3] is not None]
@@ -123,6 +163,8 @@ def _plan_figure(kind: str, figures: list[Figure]) -> Figure:
         for key, number in one.parts.items():
             parts[key] += number
     figure.parts = dict(parts) if kind in SUMMED else {}
+    if kind in SHARES:
+        figure.parts, figure.part_shares = _pooled_parts(kind, figures)
     values = [f.value for f in figures if f.value is not None]
     if kind in SUMMED and len(values) == len(figures):
         figure.value = sum(values, Decimal(0))
@@ -141,7 +183,106 @@ def _plan_figure(kind: str, figures: list[Figure]) -> Figure:
     return figure
 
 
+def _pooled_parts(
+    kind: str, figures: list[Figure]
+) -> tuple[dict[str, Decimal], dict[str, tuple[Decimal, Decimal]]]:
+    """A share's parts across units: all numerators over all denominators where every unit
+    reporting the part gave both, else the average of the units' shares."""
+    factor = Decimal(100) if kind == "percentage" else Decimal(1)
+    values: dict[str, list[Decimal]] = defaultdict(list)
+    pairs: dict[str, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for one in figures:
+        for key, number in one.parts.items():
+            values[key].append(number)
+            if key in one.part_shares:
+                pairs[key].append(one.part_shares[key])
+    parts: dict[str, Decimal] = {}
+    shares: dict[str, tuple[Decimal, Decimal]] = {}
+    for key, found in values.items():
+        if len(pairs[key]) == len(found):
+            numerator = sum((n for n, _d in pairs[key]), Decimal(0))
+            denominator = sum((d for _n, d in pairs[key]), Decimal(0))
+            shares[key] = (numerator, denominator)
+            if denominator:
+                parts[key] = numerator / denominator * factor
+        else:
+            parts[key] = sum(found, Decimal(0)) / len(found)
+    return parts, shares
+
+
+def _expected(rule: rules.Rule, period: Period, assessed: rules.Assessment) -> Decimal | None:
+    """The figure the part's path expects: on the path, or its target once the target's date
+    has come (where the path is only that target)."""
+    if assessed.expected is not None:
+        return assessed.expected
+    found = rules.expected_at(rule, period)
+    if found is None and rule.target is not None and period.end >= rule.target.period.end:
+        return rule.target.value
+    return found
+
+
+@dataclass
+class Judged:
+    """One figure's status, and, for a metric with targets per category, each part's."""
+
+    assessment: rules.Assessment
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _part_series(
+    definition: MetricDefinition, plan: Plan, series: list[Figure], overall: list[rules.Assessment]
+) -> list[Judged]:
+    """Each targeted part judged against its own path; the metric's status then follows them."""
+    parts = targeted_parts(definition)
+    if not parts or definition.type not in (*SHARES, *SUMMED, "score"):
+        return [Judged(a) for a in overall]
+    plan_rule = getattr(plan, "status_rules", None) or {}
+    rollup = str(plan_rule.get("rollup") or "worst")
+    share = Decimal(str(plan_rule.get("rollup_share") or "0.25"))
+    whole_counts = bool(figures_for(definition.targets) or figures_for(definition.baselines))
+    known = category_labels()
+    labels = {part: label_of(part, known) for part in parts}
+    judged = []
+    previous: dict[str, Decimal | None] = {}
+    for figure, whole in zip(series, overall, strict=True):
+        period = Period.parse(figure.period, plan.fiscal_year_start_month)
+        found: dict[str, dict[str, Any]] = {}
+        for part in parts:
+            value = figure.parts.get(part)
+            numerator, denominator = figure.part_shares.get(part, (None, None))
+            rule = rule_at(definition, plan, period, part)
+            assessed = rules.assess_metric(
+                rule, period, value, previous.get(part), denominator=denominator
+            )
+            found[part] = {
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator,
+                "status": assessed.status,
+                "reason": assessed.reason,
+                "expected": _expected(rule, period, assessed),
+                "target": rule.target,
+            }
+            if value is not None:
+                previous[part] = value
+        combined = rules.combine_parts(
+            {part: rules.Assessment(f["status"], f["reason"]) for part, f in found.items()},
+            whole if whole_counts else None,
+            rollup,
+            share,
+            labels,
+        )
+        judged.append(Judged(combined, found))
+    return judged
+
+
 def _judge(
+    definition: MetricDefinition, plan: Plan, series: list[Figure], today: dt.date
+) -> list[Judged]:
+    return _part_series(definition, plan, series, _judge_whole(definition, plan, series, today))
+
+
+def _judge_whole(
     definition: MetricDefinition, plan: Plan, series: list[Figure], today: dt.date
 ) -> list[rules.Assessment]:
     found = []
@@ -171,6 +312,29 @@ def _judge(
             )
         previous = figure.value if figure.value is not None else previous
     return found
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _stored_parts(parts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each targeted part's figure, status and path as JSON: the figures as plain text, the
+    target the path leads to as its value and period code."""
+    stored = {}
+    for part, found in parts.items():
+        target = found["target"]
+        stored[part] = {
+            "value": _plain(found["value"]),
+            "numerator": _plain(found["numerator"]),
+            "denominator": _plain(found["denominator"]),
+            "status": str(found["status"]),
+            "reason": found["reason"],
+            "expected": _plain(found["expected"]),
+            "target": _plain(target.value) if target else None,
+            "target_period": target.period.code if target else None,
+        }
+    return stored
 
 
 def _rows_for(plan: Plan, metric_ids: list[int] | None) -> Iterable[tuple[Any, ...]]:
@@ -217,7 +381,8 @@ def refresh_plan(
     for (metric_id, owner), series in by_series.items():
         series.sort(key=lambda f: f.period_end)
         definition = definitions[metric_id]
-        for figure, judged in zip(series, _judge(definition, plan, series, today), strict=True):
+        for figure, found in zip(series, _judge(definition, plan, series, today), strict=True):
+            judged = found.assessment
             rows.append(
                 MetricStatus(
                     plan=plan,
@@ -233,6 +398,7 @@ def refresh_plan(
                     status=judged.status.value,
                     reason=judged.reason,
                     expected=judged.expected,
+                    part_status=_stored_parts(found.parts),
                     computed_at=now,
                 )
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -358,6 +358,50 @@ def roll_up(
     if counts[Status.OFF_TRACK] + counts[Status.AT_RISK] > assessed * share:
         return Status.AT_RISK
     return Status.ON_TRACK
+
+
+# How telling a part's status is, for naming the one that explains the metric's status.
+SEVERITY = (
+    Status.OFF_TRACK,
+    Status.AT_RISK,
+    Status.ON_TRACK,
+    Status.NOT_ASSESSABLE,
+    Status.NO_DATA,
+)
+
+
+def combine_parts(
+    parts: Mapping[str, Assessment],
+    whole: Assessment | None,
+    rule: str = "worst",
+    share: Decimal = Decimal("0.25"),
+    labels: Mapping[str, str] | None = None,
+) -> Assessment:
+    """A metric with targets per category: the roll-up (by the plan's rule) of its parts, each
+    judged against its own path, and of the whole metric when it has targets of its own
+    (``whole``; None when only the parts have). The reason counts them and quotes the part that
+    explains the status (the first of the most telling)."""
+    labels = labels or {}
+    named = [(labels.get(key, key), found) for key, found in parts.items()]
+    if whole is not None:
+        named.append((_("All categories"), whole))
+    status = roll_up((found.status for _name, found in named), rule, share)
+    counts = count(found.status for _name, found in named)
+    name, quoted = min(named, key=lambda item: SEVERITY.index(item[1].status))
+    summary = _("%(on)s of %(n)s with targets on track, %(risk)s at risk, %(off)s off track") % {
+        "on": counts[Status.ON_TRACK],
+        "n": len(named),
+        "risk": counts[Status.AT_RISK],
+        "off": counts[Status.OFF_TRACK],
+    }
+    missing = counts[Status.NO_DATA] + counts[Status.NOT_ASSESSABLE]
+    if missing:
+        summary += _(", %(n)s not assessed") % {"n": missing}
+    return Assessment(
+        status,
+        f"{summary}. {name}: {quoted.reason}",
+        whole.expected if whole is not None else None,
+    )
 
 
 # -- parity -------------------------------------------------------------------------------------
