@@ -259,6 +259,7 @@ def aggregate(
         query = sql.Query(dict(params))
         needed = sql.needed_fields(spec, [d for d in dims if d != "age"], [*spec.filters, *where])
         norm = sql.normalised_sql(columns, query, end=end, needed=needed)
+        columns.read = set(needed)
         base = f"SELECT {', '.join(norm)} FROM {source}"  # noqa: S608
         result = Result()
         if columns.has("person_id"):
@@ -322,7 +323,7 @@ def _groups(
                 measure.kind == "share_women" and spec.kind != "hr"
             )
             parts.append(sql.aggregate_sql(f"m{number}.{part}", full, people, columns))
-    star = "* EXCLUDE (pid)" if columns.has("person_id") else "*"
+    star = _grouped_columns(columns, measures)
     try:
         cursor = run(
             con,
@@ -334,6 +335,18 @@ def _groups(
         raise RosterFileError.from_duckdb(error) from None
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _grouped_columns(columns: sql.Columns, measures: Sequence[Measure]) -> str:
+    """Everything but the person id, dates (used only inside the measures' conditions) and
+    categories read only for filters, blanks or duplicates: grouping by them would multiply the
+    groups and split a person's rows, counting them twice in distinct counts."""
+    grouped = {"unit", "sex", "age_band", *columns.spec.values}
+    grouped.update(d for m in measures for d in m.dims)
+    hidden = [f"s_{name}" for name in columns.read if is_categorical(name) and name not in grouped]
+    hidden += [f"d_{name}" for name in columns.read if name in DATE_FIELDS]
+    hidden += ["pid"] if columns.has("person_id") else []
+    return f"* EXCLUDE ({', '.join(sql.quote(h) for h in hidden)})" if hidden else "*"
 
 
 def _filter(reader: Reader, item: Filter, columns: sql.Columns, query: sql.Query) -> str:

@@ -53,6 +53,7 @@ class Columns:
     spec: Spec
     found: dict[str, tuple[str, str]]  # field -> (quoted column, type)
     fmt: str
+    read: set[str] = field(default_factory=set)  # the fields the normalised rows hold
 
     def has(self, name: str) -> bool:
         return name in self.found

@@ -1,0 +1,333 @@
+"""The roster engine on small files written in tmp_path: each measure at the period's edges,
+problems, duplicates, filters, age bands, and the three formats giving the same answer."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import xlsxwriter
+
+from wpstrack.rosters.engine import (
+    Measure,
+    RosterFileError,
+    aggregate,
+    detect_format,
+    preview,
+    read_headers,
+    spellings,
+)
+from wpstrack.rosters.spec import Filter, Spec, parse_spec
+
+START, END = dt.date(2025, 4, 1), dt.date(2025, 6, 30)
+UNITS = {"cbp": "DHS-CBP", "ice": "DHS-ICE", "customs & border": "DHS-CBP"}
+BANDS = ["under-18", "18-24", "25-34", "35-49", "50-plus", "unknown"]
+HR_HEADERS = ["Employee ID", "Org", "Gender", "Year of birth", "EOD", "Separation", "Supervisory"]
+
+
+def hr_spec(**extra: Any) -> Spec:
+    data: dict[str, Any] = {
+        "wpstrack_roster_mapping": 1,
+        "name": "HR",
+        "kind": "hr",
+        "columns": {
+            "person_id": "Employee ID",
+            "unit": "Org",
+            "sex": "Gender",
+            "birth_year": "Year of birth",
+            "hire_date": "EOD",
+            "separation_date": "Separation",
+            "leadership": "Supervisory",
+        },
+        "date_formats": ["%Y-%m-%d", "%m/%d/%Y"],
+    }
+    data.update(extra)
+    return parse_spec(data)
+
+
+def write_csv(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(headers)
+        writer.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Staff")
+    sheet.write_row(0, 0, headers)
+    for number, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            sheet.write_string(number, col, value)
+    book.close()
+    return path
+
+
+def write_parquet(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
+    columns = {h: [row[i] for row in rows] for i, h in enumerate(headers)}
+    pq.write_table(pa.table(columns), str(path))
+    return path
+
+
+def run(path: Path, spec: Spec, *measures: Measure) -> Any:
+    return aggregate(
+        path,
+        detect_format(path),
+        spec,
+        start=START,
+        end=END,
+        units=UNITS,
+        age_bands=BANDS,
+        measures=measures,
+    )
+
+
+def person(pid: str, hire: str, leave: str = "", unit: str = "CBP", sex: str = "F") -> list[str]:
+    return [pid, unit, sex, "1980", hire, leave, "N"]
+
+
+EDGES = [
+    person("A", "2025-04-01"),  # hired on the first day
+    person("B", "2025-06-30"),  # hired on the last day
+    person("C", "2025-07-01"),  # hired the day after the end
+    person("D", "2020-01-01", "2025-04-01"),  # left on the first day
+    person("E", "2020-01-01", "2025-06-30"),  # left on the last day
+    person("F", "2020-01-01", "2025-03-31"),  # left the day before the start
+    person("G", "2025-05-01", "2025-05-20"),  # joined and left within the quarter
+    person("H", "2019-01-01"),  # there all along
+]
+
+
+def total(result: Any, key: str) -> int:
+    return sum(counts.number for counts in result.values[key].values())
+
+
+@pytest.fixture
+def edges(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "edges.csv", HR_HEADERS, EDGES)
+
+
+def test_headcount_counts_people_there_at_the_end_of_the_last_day(edges: Path) -> None:
+    result = run(edges, hr_spec(), Measure("n", "headcount", ()))
+    assert total(result, "n") == 3  # A, B, H; E left on the last day
+
+
+def test_hires_include_the_first_and_last_day_of_the_period(edges: Path) -> None:
+    result = run(edges, hr_spec(), Measure("n", "hires", ()))
+    assert total(result, "n") == 3  # A, B, G
+
+
+def test_exits_include_the_first_and_last_day_but_not_the_day_before(edges: Path) -> None:
+    result = run(edges, hr_spec(), Measure("n", "exits", ()))
+    assert total(result, "n") == 3  # D, E, G
+
+
+def test_headcount_at_start_is_the_end_of_the_day_before_the_period(edges: Path) -> None:
+    result = run(edges, hr_spec(), Measure("n", "headcount_start", ()))
+    assert total(result, "n") == 3  # D, E, H; A was hired on the first day, F left the day before
+
+
+def test_a_person_who_joins_and_leaves_in_the_same_quarter_is_a_hire_and_an_exit_but_not_in_the_headcount(
+    tmp_path: Path,
+) -> None:
+    path = write_csv(tmp_path / "g.csv", HR_HEADERS, [person("G", "2025-05-01", "2025-05-20")])
+    result = run(
+        path,
+        hr_spec(),
+        Measure("h", "hires", ()),
+        Measure("x", "exits", ()),
+        Measure("n", "headcount", ()),
+    )
+    assert (total(result, "h"), total(result, "x"), result.values["n"]) == (1, 1, {})
+
+
+def test_attrition_is_exits_over_the_mean_of_headcount_at_start_and_end(edges: Path) -> None:
+    result = run(edges, hr_spec(), Measure("a", "attrition_rate", ()))
+    counts = result.values["a"][()]
+    assert (counts.numerator, counts.denominator, counts.percent) == (3, 3.0, 100.0)
+
+
+def test_blank_sex_is_other_and_share_of_women_counts_it_in_the_denominator(
+    tmp_path: Path,
+) -> None:
+    rows = [person("1", "2020-01-01", sex="Female"), person("2", "2020-01-01", sex=""),
+            person("3", "2020-01-01", sex=" m ")]  # fmt: skip
+    path = write_csv(tmp_path / "sex.csv", HR_HEADERS, rows)
+    result = run(
+        path, hr_spec(), Measure("n", "headcount", ("sex",)), Measure("w", "share_women", ("sex",))
+    )
+    assert {k: v.number for k, v in result.values["n"].items()} == {
+        ("women",): 1, ("other",): 1, ("men",): 1,
+    }  # fmt: skip
+    share = result.values["w"][()]
+    assert (share.numerator, share.denominator) == (1, 3)
+
+
+def test_an_unknown_unit_or_sex_spelling_makes_the_row_unreadable_with_its_spelling(
+    tmp_path: Path,
+) -> None:
+    rows = [person("1", "2020-01-01", unit="Nowhere"), person("2", "2020-01-01", sex="Femme"),
+            person("3", "2020-01-01", unit="Customs & Border")]  # fmt: skip
+    path = write_csv(tmp_path / "bad.csv", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("n", "headcount", ("unit",)))
+    assert result.unreadable == 2 and result.rows_counted == 1
+    assert result.problems["unknown-unit"].spellings == [("nowhere", 1)]
+    assert result.problems["unknown-unit"].rows == [2]
+    assert result.problems["unknown-sex"].rows == [3]
+    assert {k: v.number for k, v in result.values["n"].items()} == {("DHS-CBP",): 1}
+
+
+def test_row_problems_are_reported_with_their_file_rows(tmp_path: Path) -> None:
+    rows = [person("1", "2020-13-45"), person("2", "2021-01-01", "2020-01-01"),
+            ["3", "CBP", "F", "nineteen", "2020-01-01", "", "N"], ["4", "", "F", "1980", "2020-01-01", "", "N"]]  # fmt: skip
+    path = write_csv(tmp_path / "rows.csv", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("n", "headcount", ()))
+    found = {code: (p.field, p.rows) for code, p in result.problems.items()}
+    assert found == {
+        "bad-date": ("hire_date", [2]),
+        "separation-before-hire": ("separation_date", [3]),
+        "bad-number": ("birth_year", [4]),
+        "blank-required": ("unit", [5]),
+    }
+    assert result.values["n"] == {}
+
+
+def test_a_person_listed_twice_counts_once_and_is_reported(tmp_path: Path) -> None:
+    rows = [person("1", "2020-01-01"), person("2", "2020-01-01"), person("1", "2020-01-01")]
+    path = write_csv(tmp_path / "dup.csv", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("n", "headcount", ()))
+    assert (total(result, "n"), result.duplicates, result.rows_read) == (2, 1, 3)
+    assert result.problems["duplicate-person"].rows == [4]
+    assert result.unreadable == 0
+
+
+def test_filters_and_rule_where_select_rows(tmp_path: Path) -> None:
+    rows = [person("1", "2020-01-01"), person("2", "2020-01-01", unit="ICE"),
+            [*person("3", "2020-01-01")[:6], "Y"]]  # fmt: skip
+    path = write_csv(tmp_path / "f.csv", HR_HEADERS, rows)
+    spec = hr_spec(filters=[{"field": "unit", "in": ["DHS-CBP"]}])
+    leaders = Measure("l", "headcount", (), (Filter("leadership", "equals", ("y",)),))
+    result = run(path, spec, Measure("n", "headcount", ()), leaders)
+    assert (total(result, "n"), total(result, "l"), result.rows_counted) == (2, 1, 2)
+
+
+def test_age_bands_come_from_birth_year_at_the_period_end(tmp_path: Path) -> None:
+    rows = [[*person(str(n), "2020-01-01")[:3], year, "2020-01-01", "", "N"]
+            for n, year in enumerate(["2008", "2007", "2001", "1975", ""])]  # fmt: skip
+    path = write_csv(tmp_path / "age.csv", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("n", "headcount", ("age",)))
+    assert {k[0]: v.number for k, v in result.values["n"].items()} == {
+        "under-18": 1, "18-24": 2, "50-plus": 1, "unknown": 1,
+    }  # fmt: skip
+
+
+def test_spelled_age_bands_are_read_through_the_values_map(tmp_path: Path) -> None:
+    headers = ["Org", "Gender", "Age group"]
+    path = write_csv(
+        tmp_path / "band.csv",
+        headers,
+        [["CBP", "F", "18 to 24"], ["CBP", "F", "25-34"], ["CBP", "F", ""]],
+    )
+    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "s", "kind": "hr",
+                       "columns": {"unit": "Org", "sex": "Gender", "age_band": "Age group"},
+                       "values": {"age_band": {"18 to 24": "18-24"}}})  # fmt: skip
+    result = run(path, spec, Measure("n", "headcount", ("age",)))
+    assert {k[0]: v.number for k, v in result.values["n"].items()} == {
+        "18-24": 1, "25-34": 1, "unknown": 1,
+    }  # fmt: skip
+
+
+MIXED = [*EDGES, person("X", "2020-01-01", sex="Woman", unit="ICE"), person("Y", "bad", unit="ICE")]
+
+
+@pytest.mark.parametrize("writer", [write_xlsx, write_parquet])
+def test_xlsx_and_parquet_give_the_same_result_as_csv(tmp_path: Path, writer: Any) -> None:
+    measures = [Measure(k, k, ("unit", "sex")) for k in ("headcount", "hires", "exits")]
+    expected = run(write_csv(tmp_path / "r.csv", HR_HEADERS, MIXED), hr_spec(), *measures)
+    suffix = ".xlsx" if writer is write_xlsx else ".parquet"
+    other = run(writer(tmp_path / f"r{suffix}", HR_HEADERS, MIXED), hr_spec(), *measures)
+    assert other == expected
+
+
+def test_learning_counts_completions_and_distinct_people(tmp_path: Path) -> None:
+    headers = ["Person", "Org", "Sex", "Course", "Done"]
+    rows = [["1", "CBP", "F", "WPS", "2025-05-01"], ["1", "CBP", "F", "PSEA", "2025-05-02"],
+            ["2", "CBP", "M", "WPS", "2025-07-01"]]  # fmt: skip
+    path = write_csv(tmp_path / "learn.csv", headers, rows)
+    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "l", "kind": "learning",
+                       "columns": {"person_id": "Person", "unit": "Org", "sex": "Sex",
+                                   "course": "Course", "completion_date": "Done"}})  # fmt: skip
+    result = run(path, spec, Measure("c", "completions", ()), Measure("p", "people_completed", ()))
+    assert (total(result, "c"), total(result, "p")) == (2, 1)
+
+
+def test_trainees_are_counted_by_country_when_their_course_ends_in_the_period(
+    tmp_path: Path,
+) -> None:
+    headers = ["Trainee", "Country", "End"]
+    rows = [
+        ["t1", "Ghana", "2025-04-10"],
+        ["t2", "Ghana", "2025-06-30"],
+        ["t3", "Nepal", "2025-03-31"],
+    ]
+    path = write_csv(tmp_path / "t.csv", headers, rows)
+    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "t", "kind": "trainees",
+                       "columns": {"person_id": "Trainee", "country": "Country", "end_date": "End"}})  # fmt: skip
+    result = run(path, spec, Measure("t", "trainees", ("country",)))
+    assert {k: v.number for k, v in result.values["t"].items()} == {("ghana",): 2}
+
+
+def test_preview_shows_keys_and_where_dates_fall_never_ids_or_raw_dates(edges: Path) -> None:
+    rows = preview(edges, "csv", hr_spec(), start=START, end=END, units=UNITS, age_bands=BANDS, n=2)
+    assert rows[0] == {"row": "2", "unit": "DHS-CBP", "sex": "women", "hire_date": "in period",
+                       "separation_date": "blank", "leadership": "n", "age": "35-49", "problems": ""}  # fmt: skip
+    assert "A" not in str(rows) and "2025" not in str(rows)
+
+
+def test_spellings_never_list_person_ids_or_dates(edges: Path) -> None:
+    found = spellings(edges, "csv", hr_spec(), ["unit", "person_id", "hire_date", "sex"])
+    assert found == {"unit": [("CBP", 8)], "sex": [("F", 8)]}
+
+
+def test_headers_are_read_from_each_format(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "h.xlsx", HR_HEADERS, EDGES)
+    assert read_headers(path, "xlsx") == HR_HEADERS
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [(b"", "empty-file"), (b"%PDF-1.4 x", "pdf-file"),
+     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "xls-file"), (b"\x00\x01\x02binary", "not-a-table")],
+)  # fmt: skip
+def test_files_that_are_not_tables_are_refused_with_a_code(
+    tmp_path: Path, content: bytes, code: str
+) -> None:
+    path = tmp_path / "f.bin"
+    path.write_bytes(content)
+    with pytest.raises(RosterFileError) as refused:
+        detect_format(path)
+    assert refused.value.code == code
+
+
+def test_a_utf8_csv_with_a_byte_order_mark_reads_its_first_header(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffOrg;Gender\nCBP;F\n".encode())
+    assert read_headers(path, detect_format(path)) == ["Org", "Gender"]
+
+
+def test_a_cell_far_beyond_the_data_is_refused_before_calamine_reads_it(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "bomb.xlsx"))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["Org", "Gender"])
+    sheet.write_string(1, 0, "CBP")
+    sheet.write_string(1_048_000, 16_000, "far")
+    book.close()
+    with pytest.raises(RosterFileError) as refused:
+        read_headers(tmp_path / "bomb.xlsx", "xlsx")
+    assert refused.value.code in ("corrupt-file", "too-many-cells")
