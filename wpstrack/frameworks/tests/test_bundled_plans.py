@@ -51,6 +51,9 @@ class BundledPlansTestCase(TestCase):
     def test_the_dhs_plan_has_5_lines_of_effort_10_goals_and_25_actions(self):
         assert self.counts("dhs-wps-2024") == {"line_of_effort": 5, "goal": 10, "action": 25}
         assert Metric.objects.filter(plan__slug="dhs-wps-2024").count() == 44
+        # 30x30: the target DHS's dashboards track for women in law enforcement.
+        thirty = Metric.objects.get(plan__slug="dhs-wps-2024", code="1.1-A2-M1").current
+        assert thirty.targets[0]["value"] == 30 and thirty.targets[0]["at"] == "FY2030"
         plan = Plan.objects.get(slug="dhs-wps-2024")
         assert plan.fiscal_year_start_month == 10
         assert plan.obligations.filter(title__icontains="Congress").exists()
@@ -110,6 +113,8 @@ class BundledPlansTestCase(TestCase):
         assert flagged.count() >= 7
         for function in flagged:
             assert "indicator" in function.title.lower() + function.text.lower()
+        # The policy's own metrics, and the one wpstrack added for the UGPS targets (17-M1).
+        assert Metric.objects.filter(plan__slug="dpo-gender-policy-2024").count() == 4
         fifteen = Metric.objects.get(plan__slug="dpo-gender-policy-2024", code="52-M1")
         assert fifteen.current.targets[0]["value"] == 15
 
@@ -136,11 +141,55 @@ class BundledPlansTestCase(TestCase):
             plan__slug="dhs-wps-2024", current__source_text="table"
         ):
             assert normalise(metric.current.text) in sources["dhs-wps-2024"], metric.code
+        # The DPO policy's metrics open with its words, except the one wpstrack added.
+        document = letters((SEEDS / "004_38d32995a4253855.txt").read_text())
+        for metric in Metric.objects.select_related("current").filter(
+            plan__slug="dpo-gender-policy-2024"
+        ):
+            opening = letters(metric.current.text)[:40]
+            written = opening in document
+            assert written == (metric.current.source_text != "added"), metric.code
+
+    def test_a_metric_wpstrack_added_says_so_and_names_its_source(self):
+        added = Metric.objects.select_related("plan", "current").filter(
+            current__source_text="added"
+        )
+        assert [(m.plan.slug, m.code) for m in added] == [("dpo-gender-policy-2024", "17-M1")]
+        for metric in added:
+            assert metric.current.note.startswith("Added by wpstrack"), metric.code
+            assert "Uniformed Gender Parity Strategy" in metric.current.source
+            assert "https://peacekeeping.un.org/" in metric.current.source
+            assert all(t.get("source") and t.get("as_written") for t in metric.current.targets)
+
+    def test_the_ugps_targets_are_per_category_with_their_sources(self):
+        ugps = Metric.objects.get(plan__slug="dpo-gender-policy-2024", code="17-M1").current
+        assert ugps.disaggregation == ["personnel-category"]
+        targets = {
+            (t["for"].removeprefix("personnel-category="), t["at"]): t["value"]
+            for t in ugps.targets
+        }
+        assert targets == {
+            ("military-contingent", "FY2021"): 8,
+            ("military-contingent", "FY2025"): 12,
+            ("military-contingent", "FY2028"): 15,
+            ("staff-officer", "FY2021"): 18,
+            ("staff-officer", "FY2025"): 22,
+            ("staff-officer", "FY2028"): 25,
+            ("formed-police-unit", "FY2022"): 12,
+            ("formed-police-unit", "FY2025"): 15,
+            ("formed-police-unit", "FY2028"): 20,
+            ("individual-police-officer", "FY2028"): 30,
+        }
+        # Not confirmed, so not entered: justice and corrections, and the IPO 2025 figure.
+        assert "justice and corrections" in ugps.note and "2025 target" in ugps.note
+        assert not ugps.baselines
 
     def test_figures_have_period_codes_only_where_the_document_dates_them(self):
         dated = {
             (metric.plan.slug, metric.code, kind, figure["value"]): figure.get("at")
-            for metric in Metric.objects.select_related("plan", "current")
+            for metric in Metric.objects.select_related("plan", "current").exclude(
+                current__source_text="added"  # the UGPS targets: dated by their sources
+            )
             for kind in ("baselines", "targets")
             for figure in getattr(metric.current, kind)
         }
