@@ -65,7 +65,7 @@ class Context:
         self.periods = self.data["periods"]
         categories = self.data.get("categories") or []
         self.labels: dict[str, str] = {key: label for key, label in categories}
-        self.guard = protect.Guard(self.data, order=[key for key, _label in categories])
+        self.guard = protect.Guard.of(snapshot)  # holding to what an earlier edition hid
 
     def meta(self) -> dict[str, Any]:
         snap = self.snapshot
@@ -130,11 +130,11 @@ class Context:
         return str(figure.get("reason") or "")
 
 
-def _noted(table: Table) -> Table:
+def _noted(ctx: Context, table: Table) -> Table:
     """The suppression footnote under a table that holds a mark."""
     marks = {protect.HIDDEN, f"<{protect.threshold()}"}
     if any(cell in marks for row in table.rows for cell in row):
-        table.notes.append(protect.footnote())
+        table.notes.append(protect.footnote(ctx.guard.kept_from))
     return table
 
 
@@ -190,6 +190,7 @@ def metric_table(ctx: Context, metrics: list[dict[str, Any]], caption: str) -> T
             ]
         )
     return _noted(
+        ctx,
         Table(
             caption,
             [
@@ -205,7 +206,7 @@ def metric_table(ctx: Context, metrics: list[dict[str, Any]], caption: str) -> T
             rows,
             numeric={3, 4, 6},
             sheet=caption[:31],
-        )
+        ),
     )
 
 
@@ -231,13 +232,14 @@ def parts_table(ctx: Context, metric: dict[str, Any]) -> Table | None:
             ]
         )
     return _noted(
+        ctx,
         Table(
             _("%(code)s by category") % {"code": metric["code"]},
             [_("Period"), *[ctx.label(k) for k in keys], _("Total")],
             rows,
             numeric=set(range(1, len(keys) + 2)),
             sheet=f"{metric['code']} parts"[:31],
-        )
+        ),
     )
 
 
@@ -246,7 +248,8 @@ def trend_figure(ctx: Context, metric: dict[str, Any]) -> Figure | None:
     show a hidden count), with the same figures as a table."""
     series = ctx.series(metric["code"])
     points = [(f["period"], float(f["value"]) if f["value"] is not None else None) for f in series]
-    if len([p for p in points if p[1] is not None]) < 2 or metric.get("sensitive"):
+    sensitive = metric.get("sensitive") or ctx.guard.applies(metric["code"])
+    if len([p for p in points if p[1] is not None]) < 2 or sensitive:
         return None
     targets = [
         (str(t["at"]), float(t["value"]))
@@ -449,6 +452,7 @@ def iptt_table(ctx: Context) -> Table:
             + [ctx.figure_text(metric, now), achieved, ctx.reason(metric, now)]
         )
     return _noted(
+        ctx,
         Table(
             _("Indicator Performance Tracking Table %(year)s") % {"year": ctx.data["year"]},
             [
@@ -465,7 +469,7 @@ def iptt_table(ctx: Context) -> Table:
             numeric=set(range(4, 4 + len(quarters) + 2)),
             sheet="IPTT",
             wide=True,
-        )
+        ),
     )
 
 
@@ -562,7 +566,7 @@ def provenance_tables(ctx: Context) -> list[Table]:
                 numeric=set(range(3, 3 + len(shape) + 1)),
                 sheet=f"Values by {breakdown}"[:31],
             )
-        tables.append(_noted(table))
+        tables.append(_noted(ctx, table))
     tables.append(
         Table(
             _("The approved reports they come from"),
@@ -661,13 +665,14 @@ def quarterly(ctx: Context, *, period: str = "", **_options: Any) -> Report:
     report.add(
         Heading(1, _("What changed since last quarter")),
         _noted(
+            ctx,
             Table(
                 _("Changes since %(before)s") % {"before": before or "–"},
                 [_("Metric"), _("Before"), _("Now"), _("Status before"), _("Status now")],
                 changed,
                 numeric={1, 2},
                 sheet="Changes",
-            )
+            ),
         ),
         Heading(1, _("Off-track items")),
         Table(
@@ -710,13 +715,14 @@ def unit_report(ctx: Context, *, unit: str = "", **_options: Any) -> Report:
     report.add(
         Heading(1, _("Approved figures")),
         _noted(
+            ctx,
             Table(
                 _("Figures reported by %(unit)s") % {"unit": unit},
                 [_("Metric"), _("Period"), _("Breakdown"), _("Value"), _("Approved by")],
                 rows,
                 numeric={3},
                 sheet="Figures",
-            )
+            ),
         ),
     )
     actions = [

@@ -11,16 +11,26 @@ report), and every format prints those tables as they are: the same answer every
 A mark replaces the figure: ``<k`` for a small count (primary), ``x`` for a count hidden so the
 small ones cannot be worked out (complementary). Each table that holds a mark gets the method's
 footnote.
+
+Across editions (DISCLOSURE.md): a snapshot that is a later edition of its plan's year keeps
+hidden every cell the previous edition hid (``Guard.of``: that edition's own guard, which kept its
+predecessor's, so the pattern only grows), marked ``x`` unless the cell is small now, and the
+decision then runs again on the new figures, so the complementary cells protect the new pattern.
+Otherwise a correction would show a figure the earlier edition hid, and its neighbours (shown in
+both) would give the old one away too. The footnote says which edition the hidden cells come from.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+
+from wpstrack.reports.models import Snapshot
 
 HIDDEN = "x"  # a figure hidden with a small one (and anything computed from a hidden figure)
 
@@ -51,40 +61,101 @@ class Decision:
 
 
 class Guard:
-    """The suppression decisions of one snapshot's content (``Snapshot.content``)."""
+    """The suppression decisions of one snapshot's content (``Snapshot.content``).
 
-    def __init__(self, data: dict[str, Any], *, order: list[str] | None = None) -> None:
+    ``earlier``: the guard of the previous edition of the same plan and year, and ``kept_from``
+    that edition's number (``Guard.of`` finds both for a stored snapshot); it is loaded when first
+    needed. A metric sensitive in the earlier edition stays so here: taking the flag off in the
+    plan does not show what was hidden."""
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        *,
+        order: list[str] | None = None,
+        earlier: Callable[[], Guard] | None = None,
+        kept_from: int | None = None,
+    ) -> None:
         self.data = data
+        self.kept_from = kept_from
+        self._earlier = earlier
+        self._earlier_guard: Guard | None = None
         self.k = threshold()
-        self.sensitive = {
-            m["code"]
-            for e in data["elements"]
-            for m in e["metrics"]
-            if m.get("sensitive") and m.get("type") == "count"
-        }
+        counts = {m["code"]: m for e in data["elements"] for m in e["metrics"]}
+        self.counts = {code for code, m in counts.items() if m.get("type") == "count"}
+        self.flagged = {code for code in self.counts if counts[code].get("sensitive")}
         self.order = order or []  # combinations in display order (the category sets' order)
         self._units: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(
             lambda: defaultdict(dict)
         )
         for row in data["provenance"]:
-            if row["metric"] in self.sensitive:
+            if row["metric"] in self.counts:
                 self._units[(row["metric"], row["period"])][row["unit"]][row["combination"]] = row[
                     "value"
                 ]
         self._decided: dict[tuple[str, str], Decision] = {}
+        self._applies: dict[str, bool] = {}
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> Guard:
+        """The guard of a snapshot: its content's decisions, holding to what its previous edition
+        (of the same plan and year) hid."""
+        data = snapshot.content
+        order = [key for key, _label in data.get("categories") or []]
+        before = None
+        if snapshot.edition > 1 and snapshot.plan_id is not None:
+            before = (
+                Snapshot.objects.filter(
+                    plan_id=snapshot.plan_id, year=snapshot.year, edition__lt=snapshot.edition
+                )
+                .order_by("-edition")
+                .values_list("edition", flat=True)
+                .first()
+            )
+        if before is None:
+            return cls(data, order=order)
+
+        def earlier() -> Guard:
+            found = Snapshot.objects.get(
+                plan_id=snapshot.plan_id, year=snapshot.year, edition=before
+            )
+            return cls.of(found)
+
+        return cls(data, order=order, earlier=earlier, kept_from=before)
+
+    @property
+    def earlier(self) -> Guard | None:
+        """The previous edition's guard (loaded when first asked)."""
+        if self._earlier_guard is None and self._earlier is not None:
+            self._earlier_guard = self._earlier()
+        return self._earlier_guard
+
+    def earlier_marks(self, code: str, period: str) -> dict[tuple[str, str], str]:
+        """What the previous edition hid of ``code`` in ``period`` (nothing without one)."""
+        earlier = self.earlier
+        if earlier is None or not earlier.applies(code):
+            return {}
+        return earlier.decide(code, period).marks
 
     def applies(self, code: str) -> bool:
-        return code in self.sensitive
+        """Whether ``code``'s counts are suppressed: flagged sensitive here or in an earlier
+        edition."""
+        if code not in self._applies:
+            earlier = self.earlier if code in self.counts and code not in self.flagged else None
+            self._applies[code] = code in self.flagged or (
+                earlier is not None and earlier.applies(code)
+            )
+        return self._applies[code]
 
     def plan(self, code: str, period: str, combination: str = "") -> str | None:
         """The mark for the plan's figure of ``code`` in ``period`` (None: show it)."""
-        if code not in self.sensitive:
+        if not self.applies(code):
             return None
         return self.decide(code, period).mark("", combination)
 
     def unit(self, code: str, period: str, unit: str, combination: str) -> str | None:
         """The mark for one unit's approved value (None: show it)."""
-        if code not in self.sensitive:
+        if not self.applies(code):
             return None
         return self.decide(code, period).mark(unit, combination)
 
@@ -121,6 +192,13 @@ class Guard:
         values.append(row(parts, figure["value"] if figure else None))
         labels = [*names, ""]
         columns = [*categories, ""]
+        earlier = self.earlier_marks(code, period)
+        keep = [
+            (r, c)
+            for r, unit in enumerate(labels)
+            for c, combination in enumerate(columns)
+            if (unit, combination) in earlier
+        ]
         if len(values) > 1:
             spec = suppression.two_way(
                 values,
@@ -129,12 +207,14 @@ class Guard:
             )
         elif categories:
             spec = suppression.parts_and_total(values[0])
-        else:  # one figure on its own: only the small-count rule applies
+        else:  # one figure on its own: only the small-count rule applies (and what was hidden)
             total = values[0][0]
             if total is not None and 0 < total < self.k:
                 return Decision({("", ""): f"<{self.k}"})
+            if total is not None and keep:
+                return Decision({("", ""): HIDDEN})
             return Decision()
-        result = suppression.suppress(spec, threshold=self.k)
+        result = suppression.suppress(spec, threshold=self.k, keep=keep)
         marks: dict[tuple[str, str], str] = {}
         for r, unit in enumerate(labels):
             for c, combination in enumerate(columns):
@@ -144,10 +224,21 @@ class Guard:
         return Decision(marks)
 
 
-def footnote() -> str:
-    """The method in plain words (the same text ``suppression`` gives for any table)."""
+def footnote(kept_from: int | None = None) -> str:
+    """The method in plain words (the same text ``suppression`` gives for any table), and for a
+    later edition that the counts the previous one hid stay hidden."""
+    from django.utils.translation import gettext as _
+
     from wpstrack.reports import suppression
 
-    return suppression.suppress(
+    method = suppression.suppress(
         suppression.parts_and_total([1, 9, 10]), threshold=threshold()
     ).footnote
+    if kept_from is None:
+        return method
+    kept = _(
+        "Counts are kept hidden as in edition %(edition)d: every count it hid stays hidden in "
+        "this edition (as “x” where it is no longer small), so that comparing the editions "
+        "gives none away."
+    ) % {"edition": kept_from}
+    return f"{method} {kept}"

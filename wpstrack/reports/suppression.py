@@ -7,6 +7,9 @@ from 2 after every cell it hides, until nothing changes:
 
 1. **Primary**: a count ``n`` with ``0 < n < k`` is hidden (``n == 0`` too with
    ``suppress_zero``). It is marked ``<k``; every other hidden cell is marked ``x``.
+   **Kept**: so are the cells named in ``keep`` (those an earlier edition of the same table hid:
+   a corrected edition that showed one would give the figure away by difference, DISCLOSURE.md
+   "Across editions"), whatever their figure now; the rules below then run on the new figures.
 2. **Group rule** (the simple heuristic of sdcTable): the first additive group (parts with their
    total: a row with its row total, a column with its column total, the sex parts of a total...)
    that holds exactly one hidden cell gets one more: its smallest figure not yet hidden, the first
@@ -141,6 +144,8 @@ class Suppression:
     threshold: int = 5
     suppress_zero: bool = False
     steps: list[Step] = field(default_factory=list)
+    #: Cells hidden because ``keep`` named them (an earlier edition hid them) and not small now.
+    kept: set[Cell] = field(default_factory=set)
     #: Hidden cells a reader can still work out however much else is hidden: only possible when
     #: the groups force a figure by their shape alone (e.g. a part that must be zero). Never
     #: seen for two-way tables with margins (a property test checks it).
@@ -148,14 +153,14 @@ class Suppression:
 
     @property
     def cells(self) -> set[Cell]:
-        return self.primary | self.secondary
+        return self.primary | self.secondary | self.kept
 
     def mark(self, row: int, col: int) -> str | None:
         """What to print instead of the figure: ``<k`` (small count), ``x`` (hidden so the small
         ones cannot be worked out), or ``None`` (show the figure)."""
         if (row, col) in self.primary:
             return f"<{self.threshold}"
-        if (row, col) in self.secondary:
+        if (row, col) in self.secondary or (row, col) in self.kept:
             return "x"
         return None
 
@@ -249,9 +254,19 @@ def parts_and_total(
 # -- the decision ---------------------------------------------------------------------------------
 
 
-def suppress(table: TableSpec, *, threshold: int = 5, suppress_zero: bool = False) -> Suppression:
-    """Decide which cells of ``table`` to hide (see the module docstring for the method)."""
-    _check(table, threshold)
+def suppress(
+    table: TableSpec,
+    *,
+    threshold: int = 5,
+    suppress_zero: bool = False,
+    keep: Iterable[tuple[int, int]] = (),
+) -> Suppression:
+    """Decide which cells of ``table`` to hide (see the module docstring for the method).
+
+    ``keep``: cells to hide whatever their figure (an earlier edition hid them); a kept cell with
+    no figure now has nothing to hide."""
+    keep = list(keep)
+    _check(table, threshold, keep)
     k = threshold
     groups = [[Cell(*c) for c in g] for g in table.groups]
     totals = [table.total_of(i) for i in range(len(groups))]
@@ -262,7 +277,8 @@ def suppress(table: TableSpec, *, threshold: int = 5, suppress_zero: bool = Fals
 
     order = [Cell(r, c) for r, row in enumerate(table.values) for c in range(len(row))]
     primary = {cell for cell in order if is_primary(value(cell))}
-    hidden = set(primary)
+    kept = {Cell(*cell) for cell in keep if value(cell) is not None} - primary
+    hidden = primary | kept
     steps: list[Step] = []
     given_up: set[Cell] = set()
 
@@ -287,17 +303,21 @@ def suppress(table: TableSpec, *, threshold: int = 5, suppress_zero: bool = Fals
     final = _Audit(groups, totals, hidden, value)
     return Suppression(
         primary=primary,
-        secondary=hidden - primary,
+        secondary=hidden - primary - kept,
         threshold=k,
         suppress_zero=suppress_zero,
         steps=steps,
+        kept=kept,
         unprotected={cell for cell in order if final.exposed(cell)},
     )
 
 
-def _check(table: TableSpec, threshold: int) -> None:
+def _check(table: TableSpec, threshold: int, keep: Iterable[tuple[int, int]] = ()) -> None:
     if threshold < 1:
         raise ValueError("the threshold must be at least 1")
+    for r, c in keep:
+        if not (0 <= r < len(table.values) and 0 <= c < len(table.values[r])):
+            raise ValueError(f"cannot keep ({r}, {c}) hidden: it is not in the table")
     for row in table.values:
         for v in row:
             if v is not None and v < 0:

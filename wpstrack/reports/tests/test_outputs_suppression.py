@@ -59,6 +59,49 @@ def cells_of(fmt: str, read: dict[str, Any]) -> list[list[list[str]]]:
     return [rows[1:] for _name, rows in sorted(read["csvs"].items())]
 
 
+def notes_of(fmt: str, read: dict[str, Any]) -> list[str]:
+    """Every paragraph or cell of a file a footnote can be in."""
+    if fmt == "docx":
+        return [p for _style, p in read["paragraphs"]]
+    if fmt == "xlsx":
+        return [
+            str(c.value)
+            for sheet in list(read["sheets"].values())[1:]
+            for row in sheet.iter_rows(min_row=3)
+            for c in row
+            if c.value
+        ]
+    return read["report"].footnotes
+
+
+def assert_marked_alike_everywhere(case: Any, footnote: str) -> None:
+    """Every table of ``case.documents`` that holds a mark has ``footnote``, and reads back with
+    the same cells (marks included) and the footnote from each file of ``case.outputs``."""
+    for kind, report in case.documents.items():
+        marked = [t for t in report.tables if any(c in MARKS for r in t.rows for c in r)]
+        assert marked or kind not in ("annual", "unit"), kind  # the others show totals only
+        for table in marked:
+            assert footnote in table.notes, (kind, table.caption)
+        for fmt in FORMATS:
+            read = READERS[fmt](case.outputs[(kind, fmt)])
+            if fmt == "pdf":
+                text = squash(read["text"])
+                for table in marked:
+                    for row in table.rows:
+                        assert squash(" ".join(row)) in text, (kind, row)
+                if marked:
+                    assert squash(footnote) in text, kind
+                continue
+            found = cells_of(fmt, read)
+            for index, table in enumerate(report.tables):
+                if table not in marked:
+                    continue
+                rows = [r[: len(table.columns)] for r in found[index]][: len(table.rows)]
+                shown = [[c.replace(",", "").rstrip("%") for c in r] for r in table.rows]
+                assert rows == shown, (kind, fmt, table.caption)
+            assert notes_of(fmt, read).count(footnote) == len(marked), (kind, fmt)
+
+
 class SuppressionInOutputsTests(SuppressedOutputsTestCase):
     def test_the_decision_is_the_suppression_modules_on_the_units_and_the_plan(self):
         guard = protect.Guard(self.snapshot.content)
@@ -84,43 +127,7 @@ class SuppressionInOutputsTests(SuppressedOutputsTestCase):
         assert parts.rows[1][0] == "FY2025" and parts.rows[1][1] == "<5"
         assert {c for c in parts.rows[1]} & MARKS == {"<5", "x"}
         assert footnote in parts.notes
-        for kind, report in self.documents.items():
-            marked = [t for t in report.tables if any(c in MARKS for r in t.rows for c in r)]
-            assert marked or kind not in ("annual", "unit"), kind  # the others show totals only
-            for table in marked:
-                assert footnote in table.notes, (kind, table.caption)
-            for fmt in FORMATS:
-                read = READERS[fmt](self.outputs[(kind, fmt)])
-                if fmt == "pdf":
-                    text = squash(read["text"])
-                    for table in marked:
-                        for row in table.rows:
-                            assert squash(" ".join(row)) in text, (kind, row)
-                    if marked:
-                        assert squash(footnote) in text, kind
-                    continue
-                found = cells_of(fmt, read)
-                for index, table in enumerate(report.tables):
-                    if table not in marked:
-                        continue
-                    rows = [r[: len(table.columns)] for r in found[index]][: len(table.rows)]
-                    shown = [[c.replace(",", "").rstrip("%") for c in r] for r in table.rows]
-                    assert rows == shown, (kind, fmt, table.caption)
-                notes = self._notes(fmt, read)
-                assert notes.count(footnote) == len(marked), (kind, fmt)
-
-    def _notes(self, fmt: str, read: dict[str, Any]) -> list[str]:
-        if fmt == "docx":
-            return [p for _style, p in read["paragraphs"]]
-        if fmt == "xlsx":
-            return [
-                str(c.value)
-                for sheet in list(read["sheets"].values())[1:]
-                for row in sheet.iter_rows(min_row=3)
-                for c in row
-                if c.value
-            ]
-        return read["report"].footnotes
+        assert_marked_alike_everywhere(self, footnote)
 
     def test_the_small_counts_themselves_appear_nowhere(self):
         guard = protect.Guard(self.snapshot.content)

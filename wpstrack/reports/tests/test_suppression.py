@@ -243,6 +243,31 @@ def test_the_group_rule_read_literally_left_a_cell_exposed_in_a_table_the_proper
     assert not recoverable(spec.values, 4, 4, result.cells)
 
 
+def test_cells_an_earlier_edition_hid_stay_hidden_and_are_protected_again():
+    # Edition 1 hid the 3 and its complements; the correction makes it 12, and 7 becomes 3.
+    before = two_way(with_margins([[3, 20, 0], [30, 7, 7]]), row_totals_col=3, col_totals_row=2)
+    first = suppress(before)
+    assert shown(first, before)[:2] == [["<5", "x", "0", "23"], ["x", "x", "7", "44"]]
+    after = two_way(with_margins([[12, 20, 0], [30, 7, 3]]), row_totals_col=3, col_totals_row=2)
+    assert shown(suppress(after), after)[0] == ["12", "20", "0", "32"]  # alone: shown
+    second = suppress(after, keep=first.cells)
+    assert shown(second, after) == [
+        ["x", "x", "0", "32"],
+        ["x", "x", "<5", "40"],
+        ["42", "x", "<5", "72"],
+    ]
+    assert second.kept == {(0, 0), (0, 1), (1, 0), (1, 1)} and second.primary == {(1, 2), (2, 2)}
+    assert [step.cell for step in second.steps] == [(2, 1)]  # the plan's men: the lone x's mate
+    assert not recoverable(after.values, 2, 3, second.cells)
+
+
+def test_a_kept_cell_without_a_figure_now_hides_nothing_and_one_outside_is_refused():
+    spec = parts_and_total([None, 9, 9])
+    assert suppress(spec, keep=[(0, 0)]).cells == set()
+    with pytest.raises(ValueError, match="not in the table"):
+        suppress(spec, keep=[(1, 0)])
+
+
 def test_a_table_without_small_counts_hides_nothing():
     spec = two_way(with_margins([[12, 30], [25, 8]]), 2, 2)
     result = suppress(spec)
@@ -484,6 +509,24 @@ def test_every_secondary_cell_was_hidden_for_a_reason_given_at_the_time(drawn, o
         hidden.add(step.cell)
     assert hidden == result.cells
     assert len(result.steps) == len(result.secondary)
+
+
+@examples
+@given(tables(), options, st.data())
+def test_cells_kept_from_an_earlier_edition_are_hidden_and_none_can_be_worked_out(
+    drawn, opts, data
+):
+    spec, total_row, total_col = drawn
+    every = [(r, c) for r, row in enumerate(spec.values) for c in range(len(row))]
+    keep = data.draw(st.sets(st.sampled_from(every), max_size=4))
+    result = suppress(spec, keep=keep, **opts)
+    assert set(keep) <= result.cells
+    assert result.kept == set(keep) - result.primary
+    assert all(result.mark(r, c) == "x" for r, c in result.kept)
+    for group in spec.groups:
+        assert sum(cell in result.cells for cell in group) != 1
+    assert not recoverable(spec.values, total_row, total_col, result.cells)
+    assert not result.unprotected
 
 
 @settings(max_examples=50, deadline=None)
