@@ -8,7 +8,9 @@ round closed. In each round a few units submit after the due date (and get the r
 approved. Figures follow a model per metric (``SERIES``): counts by sex whose parts add up to the
 total typed with them, shares as numerator over denominator, trending from the plan's baseline
 towards its target where the plan states them; some improve, some stay flat, a few go the wrong
-way, so every status shows. Actions (``STORIES``) start, progress, stall and complete, with a
+way, so every status shows. The DPO policy's UGPS metric (which names no unit) is given to the
+Gender Unit before each round opens (``EXTRA_ASSIGNMENTS``), and its share of women is reported per
+personnel category (``ByCategory``). Actions (``STORIES``) start, progress, stall and complete, with a
 narrative, evidence links and the milestone promised. Everything is seeded: the same run makes
 the same history, period by period, whatever slice of it is asked for.
 
@@ -144,7 +146,15 @@ class Texts:
     before: str = ""
 
 
-Profile = Series | Milestone | Texts
+@dataclass(frozen=True)
+class ByCategory:
+    """A share reported per category (e.g. of uniformed personnel), each category's numerator
+    over its denominator moving by its own ``Series`` (keyed by category key)."""
+
+    categories: Mapping[str, Series]
+
+
+Profile = Series | Milestone | Texts | ByCategory
 
 SERIES: dict[str, Profile | dict[str, Profile]] = {
     # LOE 1: participation
@@ -343,6 +353,25 @@ SERIES: dict[str, Profile | dict[str, Profile]] = {
         "MINUSCA-CA": Series(9.6, 2.0, 0.3, denominator=2_400_000),
         "UNMISS-CA": Series(12.4, -0.8, 0.3, denominator=3_100_000),  # away from 15
     },
+    # The UGPS metric wpstrack added: women among deployed uniformed personnel per category.
+    # Starts near the April 2021 figures DPO published (5.3% of troops, 17.6% of individual
+    # military officers) and moves toward the 2023-2025 figures reported since
+    # (../shared/design/DOMAIN-FACTS.md, section 1): troops short of their targets, staff
+    # officers near theirs, FPUs past theirs, IPOs around 30%.
+    "17-M1": ByCategory(
+        {
+            "military-contingent": Series(5.3, 0.7, 0.15, denominator=68_000),
+            "staff-officer": Series(17.6, 1.5, 0.3, denominator=4_600),
+            "formed-police-unit": Series(11.5, 2.0, 0.4, denominator=9_800),
+            "individual-police-officer": Series(29.5, 0.5, 0.4, denominator=1_450),
+            "justice-corrections": Series(26.0, 0.8, 0.8, denominator=380),
+        }
+    ),
+}
+# Metrics whose element names no unit: the coordinator gives each to a unit before opening the
+# round, as the plan's note asks (the UGPS metric: OCSS is not in the organisation tree).
+EXTRA_ASSIGNMENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "dpo-gender-policy-2024": (("UN-DPO-GU", "17-M1"),),
 }
 
 
@@ -938,6 +967,13 @@ class _Simulation:
         coordinator = self.people[history.coordinator]
         due = _month_end(period.end, history.due_months)
         made = services.create_round(plan=plan, period=period.code, due_date=due, actor=coordinator)
+        for unit_code, item in EXTRA_ASSIGNMENTS.get(plan.slug, ()):
+            services.add_assignment(
+                reporting_round=made,
+                unit=OrgUnit.objects.get(code=unit_code),
+                item=item,
+                actor=coordinator,
+            )
         ReportingRound.objects.filter(pk=made.pk).update(generated=True)
         made.generated = True
         record_event(
@@ -1272,6 +1308,8 @@ def figures(item: entry.MetricEntry, state: Slot) -> dict[str, dict[str, str]]:
         profile = profile.get(state.unit.code) or next(iter(profile.values()))
     kind = item.definition.type
     rng = _rng(item.code, state.unit.code, state.period.code)
+    if isinstance(profile, ByCategory):
+        return _by_category(item, state, profile)
     if isinstance(profile, Milestone):
         done_at = _story(profile.action, state.unit).completed_at()
         if done_at is None or done_at > state.index:
@@ -1335,6 +1373,23 @@ def figures(item: entry.MetricEntry, state: Slot) -> dict[str, dict[str, str]]:
     parts = {"sex=women": women, "sex=men": men, "sex=other": other}
     cells = {c: {"number": str(parts.get(c, 0))} for c in item.combos}
     return {**cells, TOTAL: {"number": str(total)}}
+
+
+def _by_category(
+    item: entry.MetricEntry, state: Slot, profile: ByCategory
+) -> dict[str, dict[str, str]]:
+    """Each category's share as numerator over denominator (categories the profile does not
+    name get the default series)."""
+    cells = {}
+    for combo in item.combos:
+        series = profile.categories.get(combo.partition("=")[2], Series(20, 0.5, 0.5, 1000))
+        rng = _rng(item.code, state.unit.code, state.period.code, combo)
+        share = series.start + series.per_year * state.index / state.per_year
+        share = max(0.5, min(99.5, share + series.noise * max(-2.0, min(2.0, rng.gauss(0, 1)))))
+        denominator = round(series.denominator * (1 + 0.03 * rng.gauss(0, 1)))
+        numerator = min(denominator, round(share * denominator / 100))
+        cells[combo] = {"numerator": str(numerator), "denominator": str(denominator)}
+    return cells
 
 
 def action_update(element: Element, state: Slot) -> dict[str, str]:

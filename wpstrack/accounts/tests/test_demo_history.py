@@ -127,11 +127,31 @@ class DemoHistoryTestCase(TestCase):
                     assert (item.code, TOTAL) not in stored  # the total is derived, not kept
                     checked += 1
                 if item.definition.type == "percentage":
-                    value = stored[(item.code, TOTAL)]
-                    assert 0 <= value.number <= 100
-                    if value.denominator is not None:
-                        assert 0 <= value.numerator <= value.denominator
+                    for combo in item.combos:  # [TOTAL] unless broken down
+                        value = stored[(item.code, combo)]
+                        assert 0 <= value.number <= 100
+                        if value.denominator is not None:
+                            assert 0 <= value.numerator <= value.denominator
         assert checked > 10
+
+    def test_the_ugps_metric_is_reported_per_category_and_judged_against_its_targets(self):
+        from wpstrack.analysis.models import MetricStatus
+
+        shares = Value.objects.filter(
+            metric__code="17-M1", submission__reporting_round__generated=True
+        )
+        assert set(shares.values_list("submission__unit__code", flat=True)) == {"UN-DPO-GU"}
+        troops = shares.get(combination="personnel-category=military-contingent")
+        assert 5 <= troops.number <= 9 and troops.denominator > 50_000
+        row = MetricStatus.objects.get(metric__code="17-M1", period="FY2023", unit__isnull=True)
+        assert set(row.part_status) == {
+            "personnel-category=military-contingent",
+            "personnel-category=staff-officer",
+            "personnel-category=formed-police-unit",
+            "personnel-category=individual-police-officer",
+        }  # justice and corrections: no confirmed target, so shown and not judged
+        assert row.part_status["personnel-category=military-contingent"]["target"] == "12"
+        assert row.status == "off_track"  # troops are short of their path
 
     def test_some_reports_were_late_and_some_returned_once_then_approved(self):
         late = [
