@@ -186,6 +186,13 @@ TASKS = {
         )
     }
 }
+# Rosters (person-level files): kept in ROSTER_DIR only until they are run. After a run the file
+# is deleted at once unless ROSTER_RETENTION_HOURS says otherwise; an upload never run is deleted
+# after ROSTER_UPLOAD_HOURS (by the next upload, or by `wpstrack purge-rosters`).
+ROSTER_DIR = Path(env_str("ROSTER_DIR") or VAR_DIR / "rosters")
+ROSTER_MAX_BYTES = env_int("ROSTER_MAX_MB", 2048, minimum=1) * 1024 * 1024
+ROSTER_RETENTION_HOURS = env_int("ROSTER_RETENTION_HOURS", 0, minimum=0)
+ROSTER_UPLOAD_HOURS = env_int("ROSTER_UPLOAD_HOURS", 24, minimum=1)
 # Published reports: counts of sensitive metrics below this are suppressed (DISCLOSURE.md).
 SUPPRESSION_THRESHOLD = env_int("SUPPRESSION_THRESHOLD", 5, minimum=2)
 LOGIN_REDIRECT_URL = "home"

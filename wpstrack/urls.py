@@ -20,6 +20,7 @@ from wpstrack.lib.converters import (
 from wpstrack.lib.pages import twin
 from wpstrack.reporting import views as round_views
 from wpstrack.reports import views as report_views
+from wpstrack.rosters import views as roster_views
 from wpstrack.workbooks import views as workbook_views
 
 register_converter(UnitCodeConverter, "unitcode")
@@ -117,6 +118,38 @@ page_patterns = [
         "figure-provenance",
     ),
     *twin("plans/<planslug:slug>/reports", report_views.report_list, "plan-reports"),
+    *twin("plans/<planslug:slug>/rosters", roster_views.roster_home, "roster-home"),
+    path(
+        "plans/<planslug:slug>/rosters/mappings/import",
+        roster_views.roster_mapping_import,
+        name="roster-mapping-import",
+    ),
+    *twin(
+        "plans/<planslug:slug>/rosters/mappings/<slug:mapping_slug>",
+        roster_views.roster_mapping,
+        "roster-mapping",
+    ),
+    path(
+        "plans/<planslug:slug>/rosters/mappings/<slug:mapping_slug>/mapping.yaml",
+        roster_views.roster_mapping_export,
+        name="roster-mapping-export",
+    ),
+    path(
+        "plans/<planslug:slug>/rosters/mappings/<slug:mapping_slug>/delete",
+        roster_views.roster_mapping_delete,
+        name="roster-mapping-delete",
+    ),
+    *twin(
+        "plans/<planslug:slug>/rosters/files/<uuid:upload_id>",
+        roster_views.roster_upload,
+        "roster-upload",
+    ),
+    path(
+        "plans/<planslug:slug>/rosters/files/<uuid:upload_id>/delete",
+        roster_views.roster_upload_discard,
+        name="roster-upload-discard",
+    ),
+    *twin("plans/<planslug:slug>/rosters/runs/<id:run_id>", roster_views.roster_run, "roster-run"),
     *twin(
         "plans/<planslug:slug>/reports/narrative",
         report_views.report_narrative,

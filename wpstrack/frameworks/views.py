@@ -134,6 +134,7 @@ def plan_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "any_filter": any_filter,
         "obligations": plan.obligations.all(),
         "sections": plan.sections.all(),
+        "can_edit": access.can_edit_plan(request.user, plan),
     }
     return render_page(request, "frameworks/plan_detail.html", data, context)
 

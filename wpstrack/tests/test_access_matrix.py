@@ -36,6 +36,18 @@ MATRIX = {
     "/plans/tiny/reports/{build}": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/plans/tiny/reports/narrative": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/plans/tiny/reports/templates": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # rosters are person-level files: the plan's coordinators alone
+    "/plans/tiny/rosters": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/plans/tiny/rosters/mappings/nfc": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/plans/tiny/rosters/files/{upload}": (
+        FORBIDDEN,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+    ),
+    "/plans/tiny/rosters/runs/{run}": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/rounds": (OK, OK, OK, OK, OK, OK),
     "/rounds/new": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/rounds/{round}": (OK, OK, OK, OK, OK, FORBIDDEN),
@@ -160,9 +172,48 @@ class AccessMatrixTestCase(PersonasTestCase):
             content=b"%PDF-1.7 approved figures only",
             filename="tiny-FY2025-ed1-annual.pdf",
         )
+        cls.make_roster_objects(plan)
+
+    @classmethod
+    def make_roster_objects(cls, plan):
+        """A mapping, a waiting upload (its file is not there: the page still answers) and a run."""
+        import datetime as dt
+
+        from wpstrack.rosters.models import RosterMapping, RosterRun, RosterUpload
+
+        spec = {"wpstrack_roster_mapping": 1, "name": "NFC", "kind": "hr", "rules": []}
+        mapping = RosterMapping.objects.create(
+            plan=plan, slug="nfc", name="NFC", kind="hr", spec=spec
+        )
+        cls.upload = RosterUpload.objects.create(
+            plan=plan,
+            file_name="extract.csv",
+            fmt="csv",
+            size=10,
+            sha256="0" * 64,
+            headers=["Org", "Gender"],
+            stored_name="missing.roster",
+            uploaded_by=cls.w.cora,
+            expires_at=dt.datetime(2100, 1, 1, tzinfo=dt.UTC),
+        )
+        cls.roster_run = RosterRun.objects.create(
+            plan=plan,
+            mapping=mapping,
+            mapping_version=1,
+            spec=spec,
+            reporting_round=cls.round,
+            state=RosterRun.DONE,
+            file_name="extract.csv",
+            fmt="csv",
+            size=10,
+            sha256="0" * 64,
+            actor=cls.w.cora,
+        )
 
     def test_every_persona_gets_the_expected_answer_on_every_page_and_twin(self):
         ids = {
+            "upload": self.upload.pk,
+            "run": self.roster_run.pk,
             "fatima": self.w.fatima.pk,
             "oscar": self.w.oscar.pk,
             "round": self.round.pk,

@@ -18,6 +18,9 @@ SAMPLE_KWARGS = {
     "period": "FY2025-Q3",
     "kind": "trend",
     "build_id": "1",
+    "upload_id": "8d5e0f3a-0000-4000-8000-000000000001",
+    "run_id": "1",
+    "mapping_slug": "nfc",
 }
 PUBLIC = {
     "login",
@@ -76,6 +79,8 @@ def all_patterns(resolver=None, prefix=""):
                     "tableformat",
                     "period",
                     "chartkind",
+                    "uuid",
+                    "slug",
                 ):
                     url = url.replace(f"<{converter}:{key}>", value)
                 url = url.replace(f"<{key}>", value)
