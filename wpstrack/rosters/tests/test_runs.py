@@ -273,6 +273,12 @@ class RosterRunTests(PersonasTestCase):
         old, new = event.changes["spec"]
         assert old["date_formats"] == ["%Y-%m-%d"] and new["date_formats"][1] == "%m/%d/%Y"
 
+    def test_a_mapping_that_has_been_run_stays_for_its_audit(self):
+        self.run_it(self.upload())
+        with pytest.raises(ServiceError) as caught:
+            services.delete_mapping(mapping=self.mapping, actor=self.w.cora)
+        assert caught.value.code == "mapping-in-use"
+
     def test_a_closed_round_is_refused(self):
         upload = self.upload()
         reporting.close_round(reporting_round=self.round, actor=self.w.cora)
