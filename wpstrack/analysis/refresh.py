@@ -31,6 +31,7 @@ from wpstrack.lib.periods import Period, PeriodError
 from wpstrack.reporting.models import SubmissionState, Value
 
 SHARES = ("percentage", "ratio")
+FOUR_PLACES = Decimal("0.0001")
 SUMMED = ("count", "money")
 
 
@@ -204,9 +205,9 @@ def _pooled_parts(
             denominator = sum((d for _n, d in pairs[key]), Decimal(0))
             shares[key] = (numerator, denominator)
             if denominator:
-                parts[key] = numerator / denominator * factor
+                parts[key] = (numerator / denominator * factor).quantize(FOUR_PLACES)
         else:
-            parts[key] = sum(found, Decimal(0)) / len(found)
+            parts[key] = (sum(found, Decimal(0)) / len(found)).quantize(FOUR_PLACES)
     return parts, shares
 
 
@@ -315,7 +316,8 @@ def _judge_whole(
 
 
 def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    """A figure as stored text, to the four places ``MetricStatus`` keeps."""
+    return None if value is None else format(value.quantize(FOUR_PLACES).normalize(), "f")
 
 
 def _stored_parts(parts: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

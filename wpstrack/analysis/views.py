@@ -20,7 +20,7 @@ from wpstrack.analysis import scorecard
 from wpstrack.analysis import status as rules
 from wpstrack.analysis.completeness import metric_coverage
 from wpstrack.analysis.models import MetricStatus, StatusChoice
-from wpstrack.analysis.refresh import rule_at
+from wpstrack.analysis.refresh import category_labels, label_of, rule_at, targeted_parts
 from wpstrack.frameworks.models import Metric, Plan
 from wpstrack.lib.pages import render_page
 from wpstrack.lib.periods import Period, PeriodError
@@ -89,6 +89,55 @@ def parity(plan: Plan, metric: Metric, latest: MetricStatus | None) -> dict[str,
     }
 
 
+def by_category(metric: Metric, rows: list[MetricStatus]) -> dict[str, Any] | None:
+    """For a metric with targets per category: its targets with their words and sources, and
+    each period's figure per category against the path to its target (the people still needed
+    where the share was reported as numerator over denominator)."""
+    definition = metric.current
+    if definition is None or not targeted_parts(definition):
+        return None
+    known = category_labels()
+    targets = [
+        {
+            "category": str(figure["for"]),
+            "label": label_of(str(figure["for"]), known),
+            "value": figure.get("value"),
+            "period": figure.get("period"),
+            "at": figure.get("at"),
+            "as_written": figure.get("as_written", ""),
+            "source": figure.get("source", ""),
+            "note": figure.get("note", ""),
+        }
+        for figure in definition.targets or []
+        if figure.get("for")
+    ]
+    figures = []
+    for row in rows:
+        for part in dict.fromkeys([*row.part_status, *sorted(row.parts)]):
+            judged = row.part_status.get(part)
+            figure = {"period": row.period, "category": part, "label": label_of(part, known)}
+            if judged is None:  # reported, but no target of its own: shown, not judged
+                figure.update(value=row.parts.get(part), status=None, status_name=None)
+                figures.append(figure)
+                continue
+            figure.update(judged)
+            figure["status_name"] = str(StatusChoice(judged["status"]).label)
+            if definition.type == "percentage":
+                figure["people_needed"] = _people_needed(judged)
+            figures.append(figure)
+    return {"targets": targets, "figures": figures}
+
+
+def _people_needed(judged: dict[str, Any]) -> int | None:
+    if not (judged.get("numerator") and judged.get("denominator") and judged.get("target")):
+        return None
+    return rules.people_needed(
+        int(Decimal(judged["numerator"])),
+        int(Decimal(judged["denominator"])),
+        Decimal(judged["target"]),
+    )
+
+
 @require_safe
 def metric_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     plan = access.get_plan_for_user(request.user, slug)
@@ -147,6 +196,7 @@ def metric_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             for row in units
         ],
         "parity": parity(plan, metric, latest),
+        "by_category": by_category(metric, rows),
         "charts": {
             "trend": reverse("metric-chart", args=(plan.slug, metric.code, "trend"))
             if rows

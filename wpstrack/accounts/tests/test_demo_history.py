@@ -152,6 +152,11 @@ class DemoHistoryTestCase(TestCase):
         }  # justice and corrections: no confirmed target, so shown and not judged
         assert row.part_status["personnel-category=military-contingent"]["target"] == "12"
         assert row.status == "off_track"  # troops are short of their path
+        # 30x30: DHS's share of women in law enforcement is judged against 30% by FY2030.
+        thirty = MetricStatus.objects.get(
+            metric__code="1.1-A2-M1", period="FY2024-Q4", unit__isnull=True
+        )
+        assert "30% by FY2030" in thirty.reason
 
     def test_some_reports_were_late_and_some_returned_once_then_approved(self):
         late = [

@@ -159,3 +159,60 @@ def test_combine_parts_quotes_the_most_telling_part():
         "1 of 3 with targets on track, 1 at risk, 0 off track, 1 not assessed. Bee: behind."
     )
     assert rules.combine_parts({"c": none}, None).status == rules.Status.NO_DATA
+
+
+class PageTests(PartsTestCase):
+    def setUp(self):
+        self.report("FY2021", {MC: 52, IPO: 290})
+        self.report("FY2022", {MC: 61, IPO: 305})
+        self.client.force_login(self.w.vera)
+
+    def test_the_metric_page_shows_each_category_against_its_target(self):
+        page = self.client.get("/plans/tiny/metrics/1-M1")
+        self.assertContains(page, "By category, against its own target")
+        # Two periods, and two targets with their words and sources.
+        self.assertContains(page, "<td>Military contingent</td>", count=4)
+        self.assertContains(page, "12 by FY2025")
+        self.assertContains(page, "30 by FY2028")
+        self.assertContains(page, "6.1% against 9% expected by FY2022 on the way to 12% by FY2025")
+        data = self.client.get("/plans/tiny/metrics/1-M1.json").json()
+        latest = [f for f in data["by_category"]["figures"] if f["period"] == "FY2022"]
+        troops = next(f for f in latest if f["category"] == MC)
+        assert (troops["value"], troops["target"], troops["status"]) == ("6.1", "12", "off_track")
+        assert troops["expected"] == "8.9993"  # 8 by FY2021 to 12 by FY2025, a year on
+        assert troops["people_needed"] == 59  # 12% of 1,000 is 120; 61 now
+        assert [(t["label"], t["value"], t["at"]) for t in data["by_category"]["targets"]] == [
+            ("Military contingent", 8, "FY2021"),
+            ("Military contingent", 12, "FY2025"),
+            ("IPO", 30, "FY2028"),
+        ]
+
+    def test_the_chart_draws_a_target_path_per_category(self):
+        data = self.client.get("/plans/tiny/metrics/1-M1.json").json()
+        assert data["charts"]["breakdown"] == "/plans/tiny/metrics/1-M1/breakdown.svg"
+        svg = self.client.get(data["charts"]["breakdown"])
+        assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
+        text = svg.content.decode()
+        assert "Target path" in text and "Military contingent" in text and "FY2028" in text
+
+    def test_the_chart_spec_is_valid_vega_lite_with_the_path_to_each_target(self):
+        from wpstrack.analysis.charts import against_targets
+        from wpstrack.frameworks.models import Metric
+
+        chart = against_targets(self.plan, Metric.objects.get(code="1-M1"))
+        paths = {
+            (row["category"], row["period"]): row["value"]
+            for row in chart.spec["data"]["values"]
+            if row["series"] == "Target path"
+        }
+        assert paths[("Military contingent", "FY2021")] == 8
+        assert paths[("Military contingent", "FY2025")] == 12
+        assert paths[("IPO", "FY2028")] == 30 and ("IPO", "FY2022") not in paths
+        assert chart.table.rows[0][0] == "FY2021" and chart.table.rows[-1][0] == "FY2028"
+
+    def test_the_scorecard_counts_the_status_that_follows_the_parts(self):
+        data = self.client.get("/plans/tiny/scorecard.json").json()
+        (metric,) = data["elements"][0]["metrics"]
+        assert metric["status"] == "off_track"
+        counts = {c["status"]: c["count"] for c in data["counts"]}
+        assert counts["off_track"] == 1
