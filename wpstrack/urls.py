@@ -150,6 +150,11 @@ page_patterns = [
         name="roster-upload-discard",
     ),
     *twin("plans/<planslug:slug>/rosters/runs/<id:run_id>", roster_views.roster_run, "roster-run"),
+    path(
+        "plans/<planslug:slug>/rosters/sample-<slug:kind>.csv",
+        roster_views.roster_sample,
+        name="roster-sample",
+    ),
     *twin(
         "plans/<planslug:slug>/reports/narrative",
         report_views.report_narrative,

@@ -163,6 +163,9 @@ def _load_base() -> tuple[list[tuple[DemoPerson, str]], list[tuple[DemoPerson, s
     people = [_ensure_person(person, password_hash) for person in DEMO_PEOPLE]
     history_people = [_ensure_person(person, password_hash) for person in HISTORY_PEOPLE]
     _demo_round()
+    from wpstrack.rosters.demo import ensure_demo_mapping
+
+    ensure_demo_mapping()
     return people, history_people
 
 

@@ -214,10 +214,17 @@ def _problem(problem: Any) -> dict[str, str]:
 
 
 def save_mapping(
-    *, plan: Plan, data: dict[str, Any], actor: User, mapping: RosterMapping | None = None
+    *,
+    plan: Plan,
+    data: dict[str, Any],
+    actor: User | None,
+    mapping: RosterMapping | None = None,
+    actor_label: str | None = None,
 ) -> RosterMapping:
-    """Create or change a mapping from its file content; each change is a new, audited version."""
-    _require_coordinator(actor, plan)
+    """Create or change a mapping from its file content; each change is a new, audited version.
+    ``actor`` None is the operator at the command line (or the demo), named by ``actor_label``."""
+    if actor is not None:
+        _require_coordinator(actor, plan)
     parsed, problems = check_mapping(plan, data)
     if problems or parsed is None:
         raise InvalidMapping(problems)
@@ -239,6 +246,7 @@ def save_mapping(
         mapping.save()
         record_event(
             actor=actor,
+            actor_label=actor_label,
             action="roster_mapping.save",
             obj=mapping,
             unit=plan.owner_unit,

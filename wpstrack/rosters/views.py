@@ -27,7 +27,6 @@ from wpstrack.accounts.models import OrgUnit
 from wpstrack.frameworks.models import Category, Plan
 from wpstrack.lib.errors import ServiceError
 from wpstrack.lib.pages import act, error_page, invalid_form, refused_form, render_page, wants_json
-from wpstrack.reporting.models import ReportingRound
 from wpstrack.rosters import engine, forms, running, services, spec
 from wpstrack.rosters.models import RosterMapping, RosterRun, RosterUpload
 
@@ -472,4 +471,14 @@ def roster_mapping_delete(request: HttpRequest, slug: str, mapping_slug: str) ->
     )
 
 
-__all__ = ["Http404", "ReportingRound"]
+@require_safe
+def roster_sample(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """A synthetic, messy roster of the kind asked, to try mapping and running without real data."""
+    plan = _plan(request, slug)
+    if kind not in spec.KINDS:
+        raise Http404(kind)
+    from wpstrack.rosters.demo import sample_extract
+
+    response = HttpResponse(sample_extract(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{plan.slug}-sample-{kind}.csv"'
+    return response

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from wpstrack.audit.models import AuditEvent
+from wpstrack.frameworks.models import Plan
 from wpstrack.reporting import services as reporting
 from wpstrack.reporting.models import Value
 from wpstrack.rosters import services
@@ -21,6 +22,8 @@ EXTRACT = (HEADER + "\n".join(ROWS) + "\n").encode()
 
 
 class RosterPagesTests(PersonasTestCase):
+    plan: Plan
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -193,3 +196,11 @@ class RosterPagesTests(PersonasTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             assert services.purge_expired() == 1
         assert list(Path(self.tmp).iterdir()) == []
+
+    def test_a_synthetic_sample_roster_can_be_downloaded_and_uploaded(self):
+        sample = self.client.get("/plans/tiny/rosters/sample-hr.csv")
+        assert sample.status_code == 200
+        content = b"".join(sample.streaming_content) if sample.streaming else sample.content
+        assert content.startswith(b"Employee ID,Org,Gender")
+        assert self.upload(content, "sample.csv").status_code == 302
+        assert self.client.get("/plans/tiny/rosters/sample-payroll.csv").status_code == 404
