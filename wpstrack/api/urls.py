@@ -1,8 +1,9 @@
 """Registers the routers on the one API instance (imported once, from wpstrack/urls.py)."""
 
-from wpstrack.api import plans, rounds, workbooks
+from wpstrack.api import plans, reports, rounds, workbooks
 from wpstrack.api.base import api
 
 api.add_router("", plans.router)
 api.add_router("", rounds.router)
 api.add_router("", workbooks.router)
+api.add_router("", reports.router)

@@ -70,6 +70,56 @@ def render(
     return content, f"{name}.{formats.EXTENSIONS[fmt]}"
 
 
+def plan_units(plan: Plan) -> Any:
+    """The units a unit report can be about: those the plan names as responsible."""
+    from wpstrack.accounts.models import OrgUnit
+
+    return OrgUnit.objects.filter(elements__plan=plan).distinct().order_by("code")
+
+
+def year_periods(plan: Plan, year: str) -> list[str]:
+    """The fiscal year's code and its quarters' (what a snapshot of the year gathers)."""
+    period = Period.parse(year, plan.fiscal_year_start_month).year
+    return [period.code] + [q.code for q in period.quarters()]
+
+
+def has_approved_data(plan: Plan, year: str) -> bool:
+    from wpstrack.reporting.models import Submission, SubmissionState
+
+    return Submission.objects.filter(
+        reporting_round__plan=plan,
+        reporting_round__period__in=year_periods(plan, year),
+        state=SubmissionState.APPROVED,
+    ).exists()
+
+
+def _check_build(plan: Plan, year: str, kind: str, period: str, unit: str) -> None:
+    """What a build asks for beyond its kind, format and year: a unit of the plan, a quarter of
+    the year, and approved data to report (a report of nothing is refused, not built)."""
+    if kind == "unit" and not plan_units(plan).filter(code=unit).exists():
+        raise ServiceError(
+            "unknown-unit",
+            _("%(u)r is not a unit this plan names as responsible.") % {"u": unit[:40]},
+            field="unit",
+        )
+    if period and period not in year_periods(plan, year)[1:]:
+        raise ServiceError(
+            "bad-quarter",
+            _("%(p)r is not a quarter of %(y)s: choose Q1 to Q4.") % {"p": period[:20], "y": year},
+            field="quarter",
+        )
+    if not has_approved_data(plan, year):
+        raise ServiceError(
+            "no-approved-data",
+            _(
+                "No report of %(y)s has been approved yet, so there is nothing to publish: "
+                "choose a year with approved data."
+            )
+            % {"y": year},
+            field="year",
+        )
+
+
 @transaction.atomic
 def request_build(
     *,
@@ -81,12 +131,15 @@ def request_build(
     period: str = "",
     unit: str = "",
 ) -> Build:
-    """Record a build to run (the page then enqueues it); coordinators only."""
+    """Record a build to run (the page then enqueues it); coordinators only. A unit report needs
+    a unit of the plan, a review pack's ``period`` a quarter of the year (empty: the latest with
+    data), and the year approved data."""
     if actor is not None and not access.can_edit_plan(actor, plan):
         raise NotAllowed(
             "not-plan-coordinator", _("Only the plan's coordinators build its reports.")
         )
     year = check_request(plan, year, kind, fmt, unit)
+    _check_build(plan, year, kind, period, unit)
     build = Build.objects.create(
         plan=plan,
         year=year,

@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from wpstrack.accounts import access
-from wpstrack.accounts.models import OrgUnit
 from wpstrack.frameworks.models import Plan
 from wpstrack.lib.errors import ServiceError
 from wpstrack.lib.pages import (
@@ -78,7 +77,7 @@ class BuildForm(forms.Form):
             ("", _("The latest with data")),
             *[(q, q) for q in QUARTERS],
         ]
-        units = OrgUnit.objects.filter(elements__plan=plan).distinct().order_by("code")
+        units = services.plan_units(plan)
         self.fields["unit"].choices = [  # type: ignore[attr-defined]
             ("", "–"),
             *[(u.code, f"{u.short_name} ({u.code})") for u in units],
@@ -168,7 +167,7 @@ def _coordinated_plan(request: HttpRequest, slug: str) -> Plan:
     return plan
 
 
-def _build_data(build: Build) -> dict[str, Any]:
+def build_data(build: Build) -> dict[str, Any]:
     snapshot = build.snapshot
     done = build.state == Build.DONE
     args = (build.plan.slug, build.pk)
@@ -200,7 +199,7 @@ def _build_data(build: Build) -> dict[str, Any]:
     }
 
 
-def _builds(plan: Plan) -> Any:
+def plan_builds(plan: Plan) -> Any:
     return (
         Build.objects.filter(plan=plan)
         .select_related("plan", "snapshot__plan", "requested_by")
@@ -217,7 +216,7 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     default_year = services.latest_year_with_data(plan)
     data: dict[str, Any] = {
         "plan": _plan_head(plan),
-        "builds": [_build_data(b) for b in _builds(plan)[:LIST_LIMIT]],
+        "builds": [build_data(b) for b in plan_builds(plan)[:LIST_LIMIT]],
         "can_build": can_build,
         "default_year": default_year,
         "kinds": {k: str(v) for k, v in builders.KINDS.items()},
@@ -256,13 +255,13 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     transaction.on_commit(lambda: tasks.build_report.enqueue(build.pk))
     if wants_json(request):
         build.refresh_from_db()
-        return render_page(request, "", {"build": _build_data(build)}, status=202)
+        return render_page(request, "", {"build": build_data(build)}, status=202)
     return redirect("report-build", slug=plan.slug, build_id=build.pk)
 
 
 def _build_for(request: HttpRequest, slug: str, build_id: int) -> Build:
     plan = access.get_plan_for_user(request.user, slug)
-    build = _builds(plan).filter(pk=build_id).first()
+    build = plan_builds(plan).filter(pk=build_id).first()
     if build is None:
         raise Http404(build_id)
     return build
@@ -273,7 +272,7 @@ def report_build(request: HttpRequest, slug: str, build_id: int) -> HttpResponse
     """One build: its state and progress (the page polls itself while it runs), then the link
     to download it, or why it failed."""
     build = _build_for(request, slug, build_id)
-    data = {"plan": _plan_head(build.plan), "build": _build_data(build)}
+    data = {"plan": _plan_head(build.plan), "build": build_data(build)}
     context = {"running": build.state in (Build.QUEUED, Build.RUNNING)}
     if request.headers.get("HX-Request") == "true" and not wants_json(request):
         response = render(request, "reports/pages/build_state.html", {**data, **context})
@@ -299,8 +298,13 @@ def report_download(request: HttpRequest, slug: str, build_id: int) -> HttpRespo
             _("This report has not been built (%(state)s).")
             % {"state": STATE_NAMES.get(build.state, build.state)},
         )
+    return file_response(build)
+
+
+def file_response(build: Build) -> HttpResponse:
+    """A built report's file, with its content type and name (the page's and the API's)."""
     response = HttpResponse(
-        bytes(build.content),
+        bytes(build.content or b""),
         content_type=formats.CONTENT_TYPES.get(build.format, "application/octet-stream"),
     )
     response["Content-Disposition"] = content_disposition_header(True, build.filename)

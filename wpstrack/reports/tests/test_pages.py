@@ -140,6 +140,21 @@ class InvalidFormTests(ReportPageTestCase):
         self.assertContains(html, "is not a fiscal year", status_code=400)
         assert not Build.objects.exists()
 
+    def test_a_year_without_approved_data_is_refused_naming_the_field(self):
+        self.client.force_login(self.w.cora)
+        response = self.client.post(
+            REPORTS + ".json", {"kind": "annual", "year": "FY2030", "format": "pdf"}
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"][0] == {
+            "code": "no-approved-data",
+            "field": "year",
+            "message": response.json()["errors"][0]["message"],
+        }
+        html = self.client.post(REPORTS, {"kind": "annual", "year": "FY2030", "format": "pdf"})
+        self.assertContains(html, "No report of FY2030 has been approved yet", status_code=400)
+        assert not Build.objects.exists()
+
     def test_a_unit_report_needs_its_unit_and_a_unit_of_the_plan(self):
         self.client.force_login(self.w.cora)
         form = {"kind": "unit", "year": "FY2025", "format": "docx"}
