@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from wpstrack.audit.models import AuditEvent
@@ -80,7 +82,9 @@ def tiny_plan() -> Plan:
     return Plan.objects.get(slug="tiny")
 
 
-class RosterRunTests(PersonasTestCase):
+class RosterRunCase(PersonasTestCase):
+    """A tiny plan with an open FY2025 Q3 round and the mapping above."""
+
     plan: Plan
 
     @classmethod
@@ -123,6 +127,8 @@ class RosterRunTests(PersonasTestCase):
             combination=combination,
         )
 
+
+class RosterRunTests(RosterRunCase):
     def test_each_unit_gets_the_figures_of_its_own_subtree(self):
         run = self.run_it(self.upload())
         assert run.state == RosterRun.DONE, run.refusal
@@ -303,3 +309,42 @@ class _tmpdir:
 
     def __exit__(self, *exc: object) -> None:
         self._dir.cleanup()
+
+
+class RunRosterCommandTests(RosterRunCase):
+    def test_a_script_runs_a_roster_with_the_same_services(self):
+        path = Path(self.tmp) / "extract.csv"
+        path.write_text(HEADER + "\n".join(ROWS) + "\n")
+        out = StringIO()
+        with self.captureOnCommitCallbacks(execute=True):
+            call_command(
+                "run_roster",
+                str(path),
+                round="tiny/FY2025-Q3",
+                mapping=self.mapping.slug,
+                email="cora@example.org",
+                stdout=out,
+            )
+        assert "6 rows, 5 counted, 0 unreadable" in out.getvalue()
+        assert self.value("DHS-CBP", "1-M1").denominator == 2
+        assert RosterRun.objects.get().actor == self.w.cora
+
+    def test_a_script_is_told_what_is_wrong(self):
+        with pytest.raises(CommandError, match="has no mapping 'nope'"):
+            call_command(
+                "run_roster",
+                "x.csv",
+                round="tiny/FY2025-Q3",
+                mapping="nope",
+                email="cora@example.org",
+            )
+        with pytest.raises(CommandError, match="cannot-use-rosters"):
+            path = Path(self.tmp) / "extract.csv"
+            path.write_text(HEADER + "\n".join(ROWS) + "\n")
+            call_command(
+                "run_roster",
+                str(path),
+                round="tiny/FY2025-Q3",
+                mapping=self.mapping.slug,
+                email="fatima@example.org",
+            )
