@@ -9,7 +9,7 @@ Rates are summed as numerator and denominator, never averaged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from wpstrack.accounts.models import OrgUnit
 from wpstrack.frameworks.models import MetricDefinition
-from wpstrack.reporting.rules import TOTAL
 from wpstrack.rosters.engine import Measure
 
 # Each measure gives a count, or a share as numerator and denominator.
@@ -272,10 +271,3 @@ def total_of(rule: RulePlan, figures: Mapping[str, Figure]) -> dict[str, Any]:
             "share": None if share is None else str(share),
         }
     return {"number": total.number}
-
-
-def engine_measures(rules: Iterable[RulePlan]) -> list[Measure]:
-    return [rule.engine for rule in rules]
-
-
-__all__ = ["MEASURES", "TOTAL", "RulePlan", "RuleProblem", "UnitTree", "cells_for_unit"]

@@ -28,7 +28,7 @@ from wpstrack.lib.errors import Conflict, NotAllowed, ServiceError
 from wpstrack.reporting.entry import EntryPlan
 from wpstrack.reporting.models import ReportingRound, Submission, SubmissionState
 from wpstrack.reporting.services.storing import store_entry
-from wpstrack.rosters import compute, engine, services
+from wpstrack.rosters import compute, engine, services, spec
 from wpstrack.rosters.models import RosterMapping, RosterRun, RosterUpload
 
 EDITABLE = (SubmissionState.DRAFT, SubmissionState.RETURNED)
@@ -116,10 +116,10 @@ def run_roster(
     parsed, problems = services.check_mapping(mapping.plan, mapping.spec)
     if parsed is None or problems:
         raise services.InvalidMapping(problems)
-    header_problems = engine_check_headers(parsed, upload.headers)
+    missing = header_problems(parsed, upload.headers)
     prepared = prepare(parsed, reporting_round)
-    if header_problems or prepared.problems:
-        raise services.InvalidMapping(header_problems + prepared.problems)
+    if missing or prepared.problems:
+        raise services.InvalidMapping(missing + prepared.problems)
     started = time.perf_counter()
     try:
         result = engine.aggregate(
@@ -156,14 +156,9 @@ def run_roster(
     return _write(run, upload, prepared, result, started)
 
 
-def engine_check_headers(parsed: Any, headers: list[str]) -> list[dict[str, str]]:
-    return [services._problem(p) for p in engine_spec_check(parsed, headers)]
-
-
-def engine_spec_check(parsed: Any, headers: list[str]) -> list[Any]:
-    from wpstrack.rosters import spec
-
-    return list(spec.check_against_headers(parsed, headers))
+def header_problems(parsed: Any, headers: list[str]) -> list[dict[str, str]]:
+    """The mapping's columns the file lacks, as problem dicts (the file's headers in each message)."""
+    return [services.as_problem(p) for p in spec.check_against_headers(parsed, headers)]
 
 
 def _check_request(

@@ -191,7 +191,7 @@ def check_mapping(plan: Plan, data: Any) -> tuple[spec.Spec | None, list[dict[st
     try:
         parsed = spec.parse_spec(data)
     except spec.SpecError as error:
-        return None, [_problem(p) for p in error.problems]
+        return None, [as_problem(p) for p in error.problems]
     problems = []
     codes = set(plan.metrics.filter(retired_in__isnull=True).values_list("code", flat=True))
     for index, rule in enumerate(parsed.rules):
@@ -209,7 +209,7 @@ def check_mapping(plan: Plan, data: Any) -> tuple[spec.Spec | None, list[dict[st
     return parsed, problems
 
 
-def _problem(problem: Any) -> dict[str, str]:
+def as_problem(problem: Any) -> dict[str, str]:
     return {"code": problem.code, "path": problem.path, "message": str(problem.message)}
 
 

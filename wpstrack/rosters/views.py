@@ -233,7 +233,7 @@ def roster_upload(request: HttpRequest, slug: str, upload_id: str) -> HttpRespon
         {"code": "bad-condition", "path": "filters", "message": m} for m in form_problems
     ] + problems
     if parsed is not None and not problems:
-        problems += running.engine_check_headers(parsed, upload.headers)
+        problems += running.header_problems(parsed, upload.headers)
     context["problems"] = problems
     if problems:
         data["problems"] = problems
