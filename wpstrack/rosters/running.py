@@ -291,8 +291,19 @@ def _write(
             writes.append((submission, plan, cleaned))
         if not errors:
             run.results, run.skipped = results, skipped
+            rules = {rule.metric_code: _rule_text(rule) for rule in prepared.rules}
             for submission, plan, cleaned in writes:
-                changed = store_entry(submission, plan, cleaned, {}, actor=run.actor, reason=why)
+                changed: list[str] = []
+                for code, cells in cleaned.items():
+                    # One store per metric, so each value's audit row names the rule behind it.
+                    changed += store_entry(
+                        submission,
+                        plan,
+                        {code: cells},
+                        {},
+                        actor=run.actor,
+                        reason=f"{why}; {rules[code]}",
+                    )
                 _mark_changed(run, submission, changed, why)
             _finish_done(run, upload, started)
             return run
@@ -307,6 +318,16 @@ def _write(
         *errors[:50],
     ]
     return _finish_refused(run, upload, started)
+
+
+def _rule_text(rule: compute.RulePlan) -> str:
+    """A rule as the audit shows it: 'rule 1.1-A2-M1 = share_women where leadership equals Y'."""
+    where = "; ".join(f"{f.field} {f.op} {', '.join(f.values)}".strip() for f in rule.engine.where)
+    text = _("rule %(metric)s = %(measure)s") % {
+        "metric": rule.metric_code,
+        "measure": rule.measure,
+    }
+    return f"{text} where {where}" if where else text
 
 
 def _unit_values(

@@ -163,6 +163,8 @@ class RosterRunTests(RosterRunCase):
         value_events = AuditEvent.objects.filter(action="value.set", unit__code="DHS-CBP")
         assert value_events.exists()
         assert all(sha[:12] in e.reason and "NFC extract v1" in e.reason for e in value_events)
+        share = value_events.get(object_repr__contains="1-M1")
+        assert "rule 1-M1 = share_women" in share.reason
 
     def test_the_file_is_deleted_and_nothing_person_level_survives_the_run(self):
         upload = self.upload()
