@@ -11,6 +11,13 @@ chart here at once, so the two processes meet in the middle and neither waits.
 
 A report with few charts draws them in this process (starting one costs about half a second), and
 so does any report whose helper cannot start or fails: the PDF is the same either way.
+
+The helper is disposable, and the build never depends on it (under gunicorn, the db_worker or a
+command alike): nothing waits for it while the PDF is made (a chart it has not drawn yet is
+drawn here), a helper that dies, is killed or answers nonsense fails its pending charts at once,
+and one that hangs is given up after ``WAIT_SECONDS`` by anyone who does wait. ``close`` (also
+run when the ``Drawing`` is collected, and at exit) kills it, reaps it (no zombie) and lets its
+two threads end; the helper itself exits when this process is gone.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ import re
 import subprocess
 import sys
 import threading
+import weakref
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as WaitedTooLong
 from typing import IO, Any
 
 from wpstrack.lib import charts
@@ -31,7 +40,9 @@ from wpstrack.reports.document import Figure, cached_svg, keep_svg, spec_key
 
 SCHEME = "wpstrack-chart:"
 IN_A_PROCESS_FROM = 8  # charts; fewer are drawn here
-WAIT_SECONDS = 120  # for one chart, before drawing it here instead
+WAIT_SECONDS = 20  # for one chart (it takes about 50 ms), before giving the helper up
+STOP_SECONDS = 5  # for the helper to be reaped and the threads to end, once it is killed
+HELPER = ["-m", "wpstrack.reports.chart_worker"]  # the helper's arguments to this Python
 log = logging.getLogger(__name__)
 
 
@@ -42,6 +53,8 @@ class Drawing:
         self.figures = {spec_key(f.chart): f for f in figures}
         self.pending: dict[str, Future[str]] = {}
         self.process: subprocess.Popen[str] | None = None
+        self.threads: list[threading.Thread] = []
+        self._stop: weakref.finalize | None = None
         missing = [k for k in self.figures if cached_svg(k) is None]
         if in_a_process is None:
             in_a_process = len(missing) >= IN_A_PROCESS_FROM and _python() is not None
@@ -55,21 +68,33 @@ class Drawing:
     def _start(self, keys: list[str]) -> None:
         python = _python() or sys.executable
         self.process = subprocess.Popen(  # noqa: S603 - our own module, run by this Python
-            [python, "-m", "wpstrack.reports.chart_worker"],
+            [python, *HELPER],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
             encoding="utf-8",
+            close_fds=True,  # a gunicorn worker's sockets stay its own
         )
+        # Killed and reaped however this object ends: closed, collected, or at exit.
+        self._stop = weakref.finalize(self, _stop, self.process, [])
         keys = keys[::-1]  # from the last: this process draws from the first when it must
         self.pending = {key: Future() for key in keys}
         specs = [[n, self.figures[key].chart.spec] for n, key in enumerate(keys)]
         assert self.process.stdin is not None and self.process.stdout is not None
-        threading.Thread(target=_send, args=(self.process.stdin, specs), daemon=True).start()
-        threading.Thread(
-            target=_receive, args=(self.process.stdout, keys, self.pending), daemon=True
-        ).start()
+        self.threads = [
+            threading.Thread(
+                target=_send, args=(self.process.stdin, specs), daemon=True, name="charts-send"
+            ),
+            threading.Thread(
+                target=_receive,
+                args=(self.process.stdout, keys, dict(self.pending)),
+                daemon=True,
+                name="charts-receive",
+            ),
+        ]
+        for thread in self.threads:
+            thread.start()
 
     def __enter__(self) -> Drawing:
         return self
@@ -78,18 +103,21 @@ class Drawing:
         self.close()
 
     def close(self) -> None:
+        """Stop the helper: kill it, reap it, let the threads end (safe to call again)."""
         for future in self.pending.values():
             future.cancel()
         self.pending.clear()
         if self.process is not None:
-            if self.process.poll() is None:
-                self.process.kill()
-            self.process.wait()
-            for stream in (self.process.stdin, self.process.stdout):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
-            self.process = None
+            _stop(self.process, self.threads)
+            if self._stop is not None:
+                self._stop.detach()
+            self.process, self.threads = None, []
+
+    def _give_up(self, why: str) -> None:
+        """The helper hangs: stop it, and draw whatever it still owes here."""
+        log.warning("charts: the helper process %s; drawing in this one", why)
+        if self.process is not None:
+            _stop(self.process, self.threads)
 
     def src(self, figure: Figure) -> str | None:
         """The address of a chart still being drawn (None: it is drawn, take its SVG)."""
@@ -113,6 +141,8 @@ class Drawing:
                 )
                 keep_svg(key, svg)
                 return svg
+            except WaitedTooLong:
+                self._give_up(f"drew nothing in {WAIT_SECONDS} s")
             except Exception as error:
                 log.warning("charts: the helper process failed (%s); drawing here", error)
         elif future is not None:
@@ -151,6 +181,22 @@ def _python() -> str | None:
     return path if os.path.basename(path).startswith("python") else None
 
 
+def _stop(process: subprocess.Popen[str], threads: list[threading.Thread]) -> None:
+    """Kill the helper, reap it (no zombie), close its pipes and let its threads end."""
+    if process.poll() is None:
+        with contextlib.suppress(OSError):
+            process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=STOP_SECONDS)
+    for thread in threads:  # they end at the pipes' end, which the kill brought
+        if thread is not threading.current_thread():
+            thread.join(timeout=STOP_SECONDS)
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
+
+
 def _send(stream: IO[str], specs: list[list[Any]]) -> None:
     try:
         for item in specs:
@@ -165,16 +211,16 @@ def _receive(stream: IO[str], keys: list[str], pending: dict[str, Future[str]]) 
     futures = [pending[key] for key in keys]
     try:
         for line in stream:
-            answer = json.loads(line)
-            future = futures[answer[0]]
+            number, svg, *error = json.loads(line)
+            future = futures[number]
             if not future.set_running_or_notify_cancel():
                 continue  # nobody waits for it any more
-            if answer[1] is None:
-                future.set_exception(RuntimeError(answer[2]))
+            if isinstance(svg, str):
+                future.set_result(svg)
             else:
-                future.set_result(answer[1])
-    except (OSError, ValueError):
-        pass
+                future.set_exception(RuntimeError(str(error[:1] or "no drawing")[:500]))
+    except Exception as error:  # a broken pipe or a garbled answer: stop listening
+        log.warning("charts: stopped reading the helper process (%s)", type(error).__name__)
     for future in futures:  # whatever did not come back: drawn here
         if not future.done() and future.set_running_or_notify_cancel():
             future.set_exception(RuntimeError("the helper process stopped"))
