@@ -71,6 +71,9 @@ MATRIX = {
 API_MATRIX = {
     "/api/plans/tiny": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/api/rounds/{round}": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/api/plans/tiny/reports": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/api/plans/tiny/reports/{build}": (OK, OK, OK, OK, OK, FORBIDDEN),
+    "/api/plans/tiny/reports/{build}/download": (OK, OK, OK, OK, OK, FORBIDDEN),
     "/api/rounds/{round}/units/DHS-CBP": (FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/api/rounds/{round}/units/DHS-CBP/template.xlsx": (
         FORBIDDEN,
