@@ -27,7 +27,7 @@ from wpstrack.frameworks.models import Category
 from wpstrack.lib.errors import Conflict, NotAllowed, ServiceError
 from wpstrack.reporting.entry import EntryPlan
 from wpstrack.reporting.models import ReportingRound, Submission, SubmissionState
-from wpstrack.reporting.services.storing import store_entry
+from wpstrack.reporting.services.storing import store_entry, touch_draft
 from wpstrack.rosters import compute, engine, services, spec
 from wpstrack.rosters.models import RosterMapping, RosterRun, RosterUpload
 
@@ -362,11 +362,7 @@ def _mark_changed(run: RosterRun, submission: Submission, changed: list[str], wh
             row["changed"] = [c for c in changed if c.split(" ", 1)[0] == row["metric"]]
     if not changed:
         return
-    old_state = submission.state
-    submission.state = SubmissionState.DRAFT
-    submission.lock_version += 1
-    submission.updated_at = timezone.now()
-    submission.save(update_fields=["state", "lock_version", "updated_at"])
+    old_state = touch_draft(submission)
     record_event(
         actor=run.actor,
         action="submission.roster",

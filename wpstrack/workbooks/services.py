@@ -28,8 +28,8 @@ from wpstrack.audit.services import record_event
 from wpstrack.lib.errors import Conflict, NotAllowed
 from wpstrack.lib.spreadsheets import csv_cell
 from wpstrack.reporting.entry import EntryPlan
-from wpstrack.reporting.models import ReportingRound, Submission, SubmissionState
-from wpstrack.reporting.services.storing import VALUE_FIELDS, same_value, store_entry
+from wpstrack.reporting.models import ReportingRound, Submission
+from wpstrack.reporting.services.storing import VALUE_FIELDS, same_value, store_entry, touch_draft
 from wpstrack.workbooks import filecheck, layout, reading, xlsxout
 from wpstrack.workbooks.checking import Checker, UnitEntry
 from wpstrack.workbooks.filecheck import SheetScan
@@ -454,11 +454,7 @@ def _store(
             )
             if not changed:
                 continue
-            old_state = submission.state
-            submission.state = SubmissionState.DRAFT
-            submission.lock_version += 1
-            submission.updated_at = timezone.now()
-            submission.save(update_fields=["state", "lock_version", "updated_at"])
+            old_state = touch_draft(submission)
             record_event(
                 actor=actor,
                 actor_label=label,

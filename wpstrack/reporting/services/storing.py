@@ -17,7 +17,7 @@ from wpstrack.accounts.models import User
 from wpstrack.audit.services import record_events
 from wpstrack.frameworks.models import Element
 from wpstrack.reporting import entry
-from wpstrack.reporting.models import ActionUpdate, Submission, Value
+from wpstrack.reporting.models import ActionUpdate, Submission, SubmissionState, Value
 from wpstrack.reporting.rules import Cell
 
 # Rows per UPDATE: bulk_update writes one CASE per column, which PostgreSQL evaluates per row,
@@ -73,6 +73,17 @@ def store_entry(
         ]
     )
     return [cell for cell, _action, _obj, _differences in stored]
+
+
+def touch_draft(submission: Submission) -> str:
+    """After a bulk store that changed cells: the report is a draft again, one version on.
+    Returns the state it had, for the caller's audit row (a returned report becomes a draft)."""
+    old_state = submission.state
+    submission.state = SubmissionState.DRAFT
+    submission.lock_version += 1
+    submission.updated_at = timezone.now()
+    submission.save(update_fields=["state", "lock_version", "updated_at"])
+    return old_state
 
 
 # What a helper stored: (changed cell, audit action, the saved row, its [old, new] changes).

@@ -7,36 +7,19 @@ from pathlib import Path
 
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 
 from wpstrack.audit.models import AuditEvent
-from wpstrack.frameworks.models import Plan
-from wpstrack.reporting import services as reporting
 from wpstrack.reporting.models import Value
 from wpstrack.rosters import services
 from wpstrack.rosters.models import RosterMapping, RosterRun, RosterUpload
-from wpstrack.rosters.tests.test_runs import HEADER, MAPPING, ROWS, _tmpdir, tiny_plan
-from wpstrack.testing import PersonasTestCase, make_sex_categories
+from wpstrack.rosters.tests.test_runs import HEADER, MAPPING, ROWS, RoundCase
 
 EXTRACT = (HEADER + "\n".join(ROWS) + "\n").encode()
 
 
-class RosterPagesTests(PersonasTestCase):
-    plan: Plan
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        make_sex_categories()
-        cls.plan = tiny_plan()
-
+class RosterPagesTests(RoundCase):
     def setUp(self) -> None:
-        self.tmp = self.enterContext(_tmpdir())
-        self.enterContext(override_settings(ROSTER_DIR=self.tmp))
-        self.round = reporting.create_round(
-            plan=self.plan, period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=self.w.cora
-        )
-        reporting.open_round(reporting_round=self.round, actor=self.w.cora)
+        super().setUp()
         self.client.force_login(self.w.cora)
 
     def upload(self, content: bytes = EXTRACT, name: str = "extract.csv"):

@@ -82,8 +82,8 @@ def tiny_plan() -> Plan:
     return Plan.objects.get(slug="tiny")
 
 
-class RosterRunCase(PersonasTestCase):
-    """A tiny plan with an open FY2025 Q3 round and the mapping above."""
+class RoundCase(PersonasTestCase):
+    """A tiny plan with an open FY2025 Q3 round, and roster files kept in a temporary folder."""
 
     plan: Plan
 
@@ -100,6 +100,13 @@ class RosterRunCase(PersonasTestCase):
             plan=self.plan, period="FY2025-Q3", due_date=dt.date(2025, 7, 31), actor=self.w.cora
         )
         reporting.open_round(reporting_round=self.round, actor=self.w.cora)
+
+
+class RosterRunCase(RoundCase):
+    """The round above and the mapping above."""
+
+    def setUp(self) -> None:
+        super().setUp()
         self.mapping = services.save_mapping(plan=self.plan, data=MAPPING, actor=self.w.cora)
 
     def upload(self, rows: list[str] = ROWS) -> RosterUpload:
