@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 
 from wpstrack.rosters import engine_sql as sql
 from wpstrack.rosters.engine_xlsx import XlsxRefused, check_and_find_sheet, read_table
-from wpstrack.rosters.spec import DATE_FIELDS, AgeBand, Filter, Spec, parse_age_band
+from wpstrack.rosters.spec import (
+    DATE_FIELDS,
+    FIELDS,
+    AgeBand,
+    Filter,
+    Spec,
+    is_categorical,
+    parse_age_band,
+)
 from wpstrack.workbooks import filecheck
 
 SEX_OTHER = "other"
@@ -78,7 +86,11 @@ def _zip_format(path: Path) -> str:
 
 
 def source_sql(
-    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, sheet: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    sheet: str,
+    wanted: Collection[str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The FROM clause that reads the file, and its bound parameters."""
     if fmt == "csv":
@@ -90,7 +102,7 @@ def source_sql(
     cap = getattr(settings, "ROSTER_XLSX_MAX_UNPACKED_MB", 4096) << 20
     try:
         name = check_and_find_sheet(path, sheet, cap)
-        table = read_table(path, name)
+        table = read_table(path, name, wanted)
     except XlsxRefused as refused:
         raise RosterFileError(refused.code, refused.message) from None
     con.register("roster_sheet", table)
@@ -115,7 +127,8 @@ class Reader:
         """Whether a spelling outside the map is a problem for this field."""
         return name in ("unit", "sex", "age_band") or name in self.spec.values
 
-    def key(self, name: str, spelling: str | None) -> str | None:
+    def key(self, name: str, raw: str | None) -> str | None:
+        spelling = matched(raw)
         if spelling is None:
             default = SEX_OTHER if name == "sex" else ""
             return self.spec.blank.get(name, default)
@@ -152,12 +165,20 @@ class Reader:
                 found.append(("bad-number", self._age_field(), None))
             elif column == "sep_before_hire":
                 found.append(("separation-before-hire", "separation_date", None))
-        for column, spelling in group.items():
-            name = column[2:]
-            known = not column.startswith("s_") or spelling is None or not self.checked(name)
-            if not known and self.key(name, spelling) is None:
+        for column, raw in group.items():
+            if not column.startswith("s_"):
+                continue
+            name, spelling = column[2:], matched(raw)
+            if spelling is None and self._required(name):
+                found.append(("blank-required", name, None))
+            elif spelling is not None and self.checked(name) and self.key(name, raw) is None:
                 found.append((_unknown_code(name), name, spelling))
         return found
+
+    def _required(self, name: str) -> bool:
+        """A category that may not be blank: required by the kind, no meaning given to blank."""
+        kind_fields = FIELDS[self.spec.kind]
+        return kind_fields.get(name, False) and name not in self.spec.blank and name != "sex"
 
     def _age_field(self) -> str:
         return "birth_year" if "birth_year" in self.spec.columns else "age"
@@ -175,13 +196,23 @@ class Reader:
         conditions: dict[str, str] = {}
         flags = {
             "bad-date": [f"bad_{n}" for n in DATE_FIELDS if columns.has(n)],
-            "blank-required": [f"blank_{n}" for n in self.spec.columns if f"blank_{n}"],
+            "blank-required": [f"blank_{n}" for n in self.spec.columns if not is_categorical(n)]
+            + [
+                sql.empty_sql(sql.quote("s_" + n))
+                for n in self.spec.columns
+                if is_categorical(n) and columns.has(n) and n in columns.read and self._required(n)
+            ],
             "bad-number": ["bad_number"],
             "separation-before-hire": ["sep_before_hire"],
         }
         for code, names in flags.items():
             if code in problems:
-                present = [n for n in names if n != "blank_" and _flag_exists(n, columns)]
+                present = [
+                    n for n in names if not n.startswith("blank_") or _flag_exists(n, columns)
+                ]
+                present = [
+                    n for n in present if not n.startswith("bad_") or _flag_exists(n, columns)
+                ]
                 conditions[code] = " OR ".join(present) or "false"
         for code in ("unknown-unit", "unknown-sex", "unknown-value"):
             if code in problems:
@@ -202,20 +233,26 @@ class Reader:
             if columns.has(n) and self.checked(n) and _unknown_code(n) == code
         ]
         parts = [
-            f"(s_{n} IS NOT NULL AND NOT list_contains({query.bind(sorted(self.lookup[n]))}, s_{n}))"
+            f"(NOT {sql.empty_sql(sql.quote('s_' + n))} AND NOT list_contains("
+            f"{query.bind(sorted(self.lookup[n]))}, {sql.spelling_sql(n)}))"
             for n in names
         ]
         return " OR ".join(parts) or "false"
 
 
+def matched(raw: str | None) -> str | None:
+    """A spelling as matched: trimmed and lower-cased; None when blank."""
+    if raw is None:
+        return None
+    return raw.strip().lower() or None
+
+
 def _flag_exists(name: str, columns: sql.Columns) -> bool:
+    if name.startswith("bad_") and name[4:] in DATE_FIELDS:
+        return columns.has(name[4:]) and sql.is_text(columns, name[4:])
     if name.startswith("blank_"):
         field_name = name[6:]
-        return (
-            columns.has(field_name)
-            and field_name not in (*columns.spec.blank, "sex")
-            and (sql.FIELDS[columns.spec.kind].get(field_name, False))
-        )
+        return columns.has(field_name) and bool(FIELDS[columns.spec.kind].get(field_name))
     if name == "bad_number":
         return columns.has("birth_year") or columns.has("age")
     if name == "sep_before_hire":

@@ -11,27 +11,40 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from wpstrack.workbooks import filecheck
 from wpstrack.workbooks.report import FileRefused
 
-MAX_ROWS = 1_048_576  # Excel's grid
-MAX_COLUMNS = 702  # up to ZZ; a roster with more columns is not an extract
 MAX_CELLS = 40_000_000
+EXCEL_ROWS = 1_048_576
+SMALL_SHEET = 4 << 20
 CHUNK = 8 << 20
+BATCH = 100_000
 OVERLAP = 64
-# A reference beyond the grid (3-letter column, 8-digit row), with a leading zero, or any r
-# attribute not written r="..." right after the tag name's space: refused, never guessed at.
-FAR_OR_ODD = re.compile(
-    rb'\br="(?:[A-Z]{3}|[A-Z]{1,2}0|[A-Z]{1,2}[0-9]{8})'
-    rb"|\br\s+=|\br=\s|\br='"
+DIMENSION = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?dimension ref="([A-Z]{1,3})?([0-9]{0,7}):?([A-Z]{1,3})?([0-9]{0,7})"'
 )
-COLUMN_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c r="([A-Z]{2})[0-9]')
+# Forms no spreadsheet program writes, each of which could place a cell where the byte scan does
+# not see it: an r attribute after a tab or line break, in single quotes or with spaces around
+# "=", a namespace-prefixed cell, a DTD. Each is looked for only in a window holding a byte that
+# it needs and that sheets rarely hold (memchr-fast), so a plain sheet pays for none of them.
+RARE = {
+    b"\t": re.compile(rb"\tr"),
+    b"\r": re.compile(rb"\rr"),
+    b"\n": re.compile(rb"\nr"),
+    b"'": re.compile(rb"\br\s*=\s*'"),
+    b" =": re.compile(rb"\br\s+="),
+    b"= ": re.compile(rb"\br=\s"),
+    b"!": re.compile(rb"<!"),
+}
+CELL_TAG = re.compile(rb"<c[\s>/]")
 
 
 class XlsxRefused(Exception):
@@ -111,52 +124,106 @@ def _choose(names: list[str], wanted: str) -> str:
 
 
 def _scan_sheet(archive: zipfile.ZipFile, part: str, cap: int) -> None:
-    """Stream the sheet: no DTD, no reference beyond the grid, no oddly written reference, and
-    a rectangle (last row x widest column) calamine can hold."""
-    total, tail, last_row, two_letter, digits = 0, b"", 0, b"", 1
-    with archive.open(part) as stream:
+    """The sheet calamine will read, streamed: no DTD, every cell written <c r="A1" ...>, and no
+    cell or row beyond the extent its <dimension> declares, which must itself fit MAX_CELLS.
+    A small sheet goes through filecheck's own scan instead (it holds the sheet in memory)."""
+    info = archive.getinfo(part)
+    if info.file_size <= SMALL_SHEET:
+        xml = archive.read(info)
+        filecheck._refuse_doctype(part, xml)
+        scan = filecheck._scan_sheet(part, xml)
+        if scan.max_row * max(scan.max_col, 1) > MAX_CELLS:
+            raise _too_big()
+        return
+    far: re.Pattern[bytes] | None = None
+    tail, total = b"", 0
+    with archive.open(info) as stream:
         while chunk := stream.read(CHUNK):
             total += len(chunk)
             if total > cap:
                 raise XlsxRefused("unpacked-too-large", _("The sheet unpacks to too much data."))
             window = tail + chunk
-            if b"<!DOCTYPE" in window or b"<!ENTITY" in window or FAR_OR_ODD.search(window):
-                raise XlsxRefused(
-                    "corrupt-file",
-                    _("The sheet is not written as a spreadsheet program writes it."),
-                )
-            two_letter = max([two_letter, *COLUMN_REF.findall(window)])
-            last_row = _last_row(window, last_row)
-            while re.search(rb'\br="[A-Z]{0,3}[0-9]{%d}' % (digits + 1), window):
-                digits += 1
+            far = far or _far_pattern(window)
+            if far.search(window) or _rare(window) or _unreferenced(window, tail):
+                raise _not_standard()
             tail = window[-OVERLAP:]
-    columns = filecheck.column_number(two_letter) if two_letter else 26
-    if digits > len(str(last_row)):  # a cell far below the last row: calamine would reach it
-        raise XlsxRefused(
-            "corrupt-file", _("The sheet has a cell below its last row; save it again.")
-        )
-    if (
-        min(columns, MAX_COLUMNS) * 10 ** len(str(last_row)) > MAX_CELLS * 10
-        or columns > MAX_COLUMNS
-    ):
-        raise XlsxRefused(
-            "too-many-cells",
-            _("The sheet is larger than %(n)s cells; export it as CSV or Parquet instead.")
-            % {"n": MAX_CELLS},
-        )
 
 
-def _last_row(window: bytes, last_row: int) -> int:
-    """The digits of the largest row number bound every row: 7-digit rows are < 10,000,000, so
-    ``FAR_OR_ODD`` already caps them; here the last row element gives the common case."""
-    found = re.findall(rb'<(?:[A-Za-z_][\w.-]*:)?row r="([0-9]{1,7})"', window[-(1 << 16) :])
-    return max([last_row, *(int(r) for r in found)])
+def _rare(window: bytes) -> bool:
+    return any(byte in window and odd.search(window) for byte, odd in RARE.items())
 
 
-def read_table(path: Path, sheet: str) -> pa.Table:
+def _unreferenced(window: bytes, tail: bytes) -> bool:
+    """Whether a cell lacks r="A1" as its first attribute (calamine would place it after the
+    previous cell), or is namespace-prefixed. Counted with bytes.count; the regex runs only on a
+    window that also holds other tags starting "<c" (cols, cfRule)."""
+    if b":c" in window and re.search(rb"<[\w.-]+:c[\s>/]", window):
+        return True
+    referenced = window.count(b'<c r="') - tail.count(b'<c r="')
+    if window.count(b"<c") - tail.count(b"<c") == referenced:
+        return False
+    return len(CELL_TAG.findall(window)) - len(CELL_TAG.findall(tail)) != referenced
+
+
+def _far_pattern(head: bytes) -> re.Pattern[bytes]:
+    """A pattern for any reference beyond the declared extent, or with a leading zero."""
+    found = DIMENSION.search(head)
+    if found is None:
+        raise _not_standard()
+    last_col = (found.group(3) or found.group(1) or b"A").decode()
+    last_row = int(found.group(4) or found.group(2) or 1)
+    if last_row > EXCEL_ROWS or filecheck.column_number(last_col) * last_row > MAX_CELLS:
+        raise _too_big()
+    columns = _letters_after(last_col)
+    rows = _numbers_after(last_row)
+    return re.compile(
+        rb' r="(?:(?:' + columns + rb")[0-9]|[A-Z]{0,3}(?:" + rows + rb')"|[A-Z]{0,3}0)'
+    )
+
+
+def _numbers_after(number: int) -> bytes:
+    """A regex for whole numbers (no leading zero) greater than ``number``."""
+    digits = str(number)
+    options = [f"[1-9][0-9]{{{len(digits)},}}"]
+    for i, digit in enumerate(digits):
+        if digit != "9":
+            rest = len(digits) - i - 1
+            options.append(f"{digits[:i]}[{int(digit) + 1}-9][0-9]{{{rest}}}")
+    return "|".join(options).encode()
+
+
+def _letters_after(letters: str) -> bytes:
+    """A regex for column letters after ``letters`` (AA after Z, B after AZ)."""
+    options = [f"[A-Z]{{{len(letters) + 1},}}"]
+    for i, letter in enumerate(letters):
+        if letter != "Z":
+            rest = len(letters) - i - 1
+            options.append(f"{letters[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{rest}}}")
+    return "|".join(options).encode()
+
+
+def _not_standard() -> XlsxRefused:
+    return XlsxRefused(
+        "corrupt-file",
+        _(
+            "The sheet is not written as spreadsheet programs write it; open it in Excel or "
+            "LibreOffice and save it again, or export it as CSV."
+        ),
+    )
+
+
+def _too_big() -> XlsxRefused:
+    return XlsxRefused(
+        "too-many-cells",
+        _("The sheet is larger than %(n)s cells; export it as CSV or Parquet instead.")
+        % {"n": MAX_CELLS},
+    )
+
+
+def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pa.Table:
     """The sheet as an Arrow table of text columns (dates as ISO text), via calamine and Polars:
-    calamine returns the cells, Polars turns each column into text in Rust."""
-    import polars as pl
+    calamine returns the cells row by row, Polars turns each column of a batch into text in Rust.
+    Only the ``wanted`` headers (matched trimmed, any case) are kept, all when None."""
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
@@ -167,16 +234,32 @@ def read_table(path: Path, sheet: str) -> pa.Table:
     if not rows:
         raise XlsxRefused("no-header", _("The sheet is empty: it has no header row."))
     headers = _headers(rows[0])
-    columns: list[Any] = list(zip(*rows[1:], strict=True)) if len(rows) > 1 else []
-    del rows
+    folded = {w.strip().lower() for w in wanted} if wanted is not None else None
+    keep = [n for n, name in enumerate(headers) if folded is None or name.lower() in folded]
+    batches = []
+    # From the end, a batch at a time, each batch's Python objects freed once Polars has them.
+    while len(rows) > 1:
+        start = max(1, len(rows) - BATCH)
+        batches.append(_batch(_columns(rows[start:], len(headers)), headers, keep))
+        del rows[start:]
+    if not batches:
+        batches.append(pl.DataFrame([pl.Series(headers[n], [], dtype=pl.String) for n in keep]))
+    return pl.concat(batches[::-1]).to_arrow(compat_level=pl.CompatLevel.oldest())
+
+
+def _columns(rows: list[list[Any]], width: int) -> list[tuple[Any, ...]]:
+    """The rows' columns (short rows padded with blanks)."""
+    padded = [row if len(row) == width else [*row, *[""] * width][:width] for row in rows]
+    return list(zip(*padded, strict=True))
+
+
+def _batch(columns: list[tuple[Any, ...]], headers: list[str], keep: list[int]) -> pl.DataFrame:
     series = []
-    for number, name in enumerate(headers):
-        values = columns[number] if columns else ()
-        column = pl.Series(name, values, dtype=pl.String, strict=False)
+    for number in keep:
+        column = pl.Series(headers[number], columns[number], dtype=pl.String, strict=False)
         # calamine gives numbers as floats: 1811.0 is the series code "1811" as typed.
         series.append(column.str.replace(r"^(-?\d+)\.0$", "${1}").str.strip_suffix(" 00:00:00"))
-    frame = pl.DataFrame(series)
-    return frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+    return pl.DataFrame(series)
 
 
 def _headers(row: list[Any]) -> list[str]:
