@@ -127,12 +127,12 @@ def _parsed(columns: Columns, name: str, query: Query) -> str:
     if not is_text(columns, name):
         return quote("d_" + name)
     formats = list(columns.spec.date_formats)
-    if columns.fmt == "xlsx":  # date cells arrive as ISO text
-        formats += ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]
     fmt: Any = formats[0] if len(formats) == 1 else formats
     text, bound = quote("t_" + name), query.bind(fmt)
     # Trimmed only where the text as it is does not read (the rare cell with spaces).
     parsed = f"coalesce(try_strptime({text}, {bound}), try_strptime(trim({text}), {bound}))"
+    if columns.fmt == "xlsx":  # date cells arrive as ISO text (with 00:00:00 taken off)
+        parsed = f"coalesce(TRY_CAST({text} AS DATE), {parsed})"
     return f"{text}, CAST({parsed} AS DATE) AS {quote('d_' + name)}"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Collection
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +27,17 @@ MAX_CELLS = 40_000_000
 EXCEL_ROWS = 1_048_576
 SMALL_SHEET = 4 << 20
 CHUNK = 8 << 20
-BATCH = 100_000
 OVERLAP = 64
 DIMENSION = re.compile(
     rb'<(?:[A-Za-z_][\w.-]*:)?dimension ref="([A-Z]{1,3})?([0-9]{0,7}):?([A-Z]{1,3})?([0-9]{0,7})"'
 )
-# Forms no spreadsheet program writes, each of which could place a cell where the byte scan does
-# not see it: an r attribute after a tab or line break, in single quotes or with spaces around
-# "=", a namespace-prefixed cell, a DTD. Each is looked for only in a window holding a byte that
-# it needs and that sheets rarely hold (memchr-fast), so a plain sheet pays for none of them.
+# A DTD, and a namespace-prefixed cell (which the counts of ``_unreferenced`` would not see),
+# each looked for only in a window holding a byte it needs ("!", ":"): memchr-fast when absent.
+# An r attribute written any other way than <c r="A1" (quotes, spaces, tabs) makes the counts
+# of ``_unreferenced`` differ, so it needs no search of its own.
 RARE = {
-    b"\t": re.compile(rb"\tr"),
-    b"\r": re.compile(rb"\rr"),
-    b"\n": re.compile(rb"\nr"),
-    b"'": re.compile(rb"\br\s*=\s*'"),
-    b" =": re.compile(rb"\br\s+="),
-    b"= ": re.compile(rb"\br=\s"),
     b"!": re.compile(rb"<!"),
+    b":": re.compile(rb"<[\w.-]+:c[\s>/]"),
 }
 CELL_TAG = re.compile(rb"<c[\s>/]")
 
@@ -154,11 +149,9 @@ def _rare(window: bytes) -> bool:
 
 
 def _unreferenced(window: bytes, tail: bytes) -> bool:
-    """Whether a cell lacks r="A1" as its first attribute (calamine would place it after the
-    previous cell), or is namespace-prefixed. Counted with bytes.count; the regex runs only on a
-    window that also holds other tags starting "<c" (cols, cfRule)."""
-    if b":c" in window and re.search(rb"<[\w.-]+:c[\s>/]", window):
-        return True
+    """Whether a cell lacks r="A1", so written, as its first attribute (calamine would place it
+    after the previous cell, or read a reference the far pattern does not see). Counted with
+    bytes.count; the regex runs only on a window that also holds other tags starting "<c"."""
     referenced = window.count(b'<c r="') - tail.count(b'<c r="')
     if window.count(b"<c") - tail.count(b"<c") == referenced:
         return False
@@ -236,30 +229,16 @@ def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) ->
     headers = _headers(rows[0])
     folded = {w.strip().lower() for w in wanted} if wanted is not None else None
     keep = [n for n, name in enumerate(headers) if folded is None or name.lower() in folded]
-    batches = []
-    # From the end, a batch at a time, each batch's Python objects freed once Polars has them.
-    while len(rows) > 1:
-        start = max(1, len(rows) - BATCH)
-        batches.append(_batch(_columns(rows[start:], len(headers)), headers, keep))
-        del rows[start:]
-    if not batches:
-        batches.append(pl.DataFrame([pl.Series(headers[n], [], dtype=pl.String) for n in keep]))
-    return pl.concat(batches[::-1]).to_arrow(compat_level=pl.CompatLevel.oldest())
+    # One column at a time (itemgetter over the rows runs in C), each turned into text by Polars.
+    series = [_text_column(headers[n], list(map(itemgetter(n), rows[1:]))) for n in keep]
+    del rows
+    return pl.DataFrame(series).to_arrow(compat_level=pl.CompatLevel.oldest())
 
 
-def _columns(rows: list[list[Any]], width: int) -> list[tuple[Any, ...]]:
-    """The rows' columns (short rows padded with blanks)."""
-    padded = [row if len(row) == width else [*row, *[""] * width][:width] for row in rows]
-    return list(zip(*padded, strict=True))
-
-
-def _batch(columns: list[tuple[Any, ...]], headers: list[str], keep: list[int]) -> pl.DataFrame:
-    series = []
-    for number in keep:
-        column = pl.Series(headers[number], columns[number], dtype=pl.String, strict=False)
-        # calamine gives numbers as floats: 1811.0 is the series code "1811" as typed.
-        series.append(column.str.replace(r"^(-?\d+)\.0$", "${1}").str.strip_suffix(" 00:00:00"))
-    return pl.DataFrame(series)
+def _text_column(name: str, values: list[Any]) -> pl.Series:
+    column = pl.Series(name, values, dtype=pl.String, strict=False)
+    # calamine gives numbers as floats: 1811.0 is the series code "1811" as typed.
+    return column.str.replace(r"^(-?\d+)\.0$", "${1}").str.strip_suffix(" 00:00:00")
 
 
 def _headers(row: list[Any]) -> list[str]:

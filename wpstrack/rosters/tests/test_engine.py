@@ -331,3 +331,94 @@ def test_a_cell_far_beyond_the_data_is_refused_before_calamine_reads_it(tmp_path
     with pytest.raises(RosterFileError) as refused:
         read_headers(tmp_path / "bomb.xlsx", "xlsx")
     assert refused.value.code in ("corrupt-file", "too-many-cells")
+
+
+def _rewrite_sheet(path: Path, change: Any) -> Path:
+    """A copy of the workbook with its first sheet's XML changed by ``change``."""
+    import zipfile
+
+    out = path.with_name("changed-" + path.name)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            target.writestr(info, data)
+    return out
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sheet takes the streamed scan meant for large ones."""
+    from wpstrack.rosters import engine_xlsx
+
+    monkeypatch.setattr(engine_xlsx, "SMALL_SHEET", 0)
+
+
+@pytest.mark.usefixtures("streamed")
+def test_a_large_sheet_as_spreadsheet_programs_write_it_passes_the_streamed_scan(
+    tmp_path: Path,
+) -> None:
+    path = write_xlsx(tmp_path / "ok.xlsx", HR_HEADERS, EDGES)
+    assert total(run(path, hr_spec(), Measure("n", "headcount", ())), "n") == 3
+
+
+@pytest.mark.usefixtures("streamed")
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (lambda xml: xml.replace(b"</row></sheetData>", b'</row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b"<c", 1), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b"<c r='ZZ9'", 1), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b'<c r="B02"', 1), "corrupt-file"),
+        (lambda xml: xml.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY e "x">]><worksheet', 1), "xml-entities"),
+        (lambda xml: xml.replace(b'ref="A1:G9"', b'ref="A1:ZZ900000"'), "too-many-cells"),
+        (lambda xml: xml.replace(b'<c r="B2"', b'<x:c r="B2"', 1).replace(b"</c>", b"</x:c>", 1), "corrupt-file"),
+    ],
+    ids=["far-cell", "cell-without-reference", "quoted-reference", "leading-zero", "dtd", "huge-extent", "prefixed-cell"],
+)  # fmt: skip
+def test_a_sheet_a_byte_scan_could_misread_is_refused_before_calamine_reads_it(
+    tmp_path: Path, change: Any, code: str
+) -> None:
+    path = _rewrite_sheet(write_xlsx(tmp_path / "s.xlsx", HR_HEADERS, EDGES), change)
+    with pytest.raises(RosterFileError) as refused:
+        read_headers(path, "xlsx")
+    assert refused.value.code == code
+
+
+def test_spellings_are_matched_trimmed_and_in_any_case(tmp_path: Path) -> None:
+    rows = [person("1", "2020-01-01", unit=" cbp ", sex=" FEMALE"), person("2", " 2020-01-01 ")]
+    path = write_csv(tmp_path / "spaces.csv", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("n", "headcount", ("unit", "sex")))
+    assert {k: v.number for k, v in result.values["n"].items()} == {("DHS-CBP", "women"): 2}
+
+
+def test_a_filter_on_blank_dates_keeps_the_people_still_there(tmp_path: Path) -> None:
+    rows = [person("1", "2020-01-01"), person("2", "2020-01-01", "2021-01-01")]
+    path = write_csv(tmp_path / "blank.csv", HR_HEADERS, rows)
+    spec = hr_spec(filters=[{"field": "separation_date", "blank": True}])
+    result = run(path, spec, Measure("n", "headcount_start", ()))
+    assert (total(result, "n"), result.rows_counted) == (1, 1)
+
+
+def test_a_messy_synthetic_roster_reports_each_kind_of_problem(tmp_path: Path) -> None:
+    from wpstrack.rosters.synth import write_roster
+
+    path = write_roster(tmp_path / "messy.csv", "hr", 3000, seed=3, messy=True)
+    spec = hr_spec(values={"sex": {"Femme": "women"}})
+    result = run(path, spec, Measure("n", "headcount", ("unit", "sex", "age")))
+    assert {"unknown-unit", "unknown-sex", "bad-date", "separation-before-hire"} <= set(
+        result.problems
+    )
+    assert result.duplicates > 0 and result.problems["duplicate-person"].rows
+    assert result.rows_counted + result.unreadable + result.duplicates == result.rows_read
+    assert all(len(p.rows) <= 10 for p in result.problems.values())
+
+
+def test_the_synthetic_roster_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
+    from wpstrack.rosters.synth import write_roster
+
+    first = write_roster(tmp_path / "a.csv", "trainees", 500, seed=7, messy=True).read_bytes()
+    again = write_roster(tmp_path / "b.csv", "trainees", 500, seed=7, messy=True).read_bytes()
+    other = write_roster(tmp_path / "c.csv", "trainees", 500, seed=8, messy=True).read_bytes()
+    assert first == again != other
