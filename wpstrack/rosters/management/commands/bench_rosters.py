@@ -23,7 +23,7 @@ GOALS = {"csv": 2.0, "parquet": 0.5, "csv1m": 0.5, "xlsx": 8.0}
 MEMORY_GOAL_MB = 1024
 RATIO_GOAL = 1.5
 UNITS = ("CBP", "ICE", "FEMA", "USCIS", "USCG", "CISA", "FLETC", "S&T")
-SPEC = {
+SPEC: dict[str, Any] = {
     "wpstrack_roster_mapping": 1,
     "name": "bench HR extract",
     "kind": "hr",
