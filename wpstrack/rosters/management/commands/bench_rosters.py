@@ -143,6 +143,7 @@ LABELS = {
 }
 WORKERS = {
     "ours": work_ours,
+    "ours-noid": work_ours_without_ids,
     "duckdb": work_duckdb,
     "polars": work_polars,
     "calamine": work_calamine,
