@@ -85,6 +85,8 @@ class Counts:
 
 @dataclass
 class ProblemSummary:
+    """One problem code over the file; ``field`` lists every field it was found in ("a, b")."""
+
     code: str
     field: str
     count: int = 0
@@ -416,6 +418,8 @@ def _tally(
             result.unreadable += kept
             for code, field_name, spelling in problems:
                 summary = result.problems.setdefault(code, ProblemSummary(code, field_name))
+                if field_name not in summary.field.split(", "):  # one code, several fields
+                    summary.field = ", ".join(sorted([*summary.field.split(", "), field_name]))
                 summary.count += kept
                 if spelling is not None:
                     _add_spelling(summary, spelling, kept)
@@ -474,19 +478,22 @@ def _problem_rows(
     reader: Reader,
     columns: sql.Columns,
 ) -> None:
-    """The first file rows of each problem: a second, single-threaded pass (file order), paid
-    only when the first pass found something."""
+    """The first file rows of each problem, all in one more pass, single-threaded so rows keep
+    their file order; paid only when the first pass found something."""
     con.execute("SET threads = 1")
     conditions = reader.problem_conditions(result.problems, columns, query)
-    unduplicated = base.split(" QUALIFY ")[0]
-    numbered = unduplicated.replace("SELECT ", "SELECT row_number() OVER () + 1 AS file_row, ", 1)
-    for code, condition in conditions.items():
-        clause = "QUALIFY" if code == "duplicate-person" else "WHERE"
-        clause += f" ({keep}) AND ({condition})"
-        rows = run(
-            con,
-            f"SELECT file_row FROM ({numbered}) {clause} "  # noqa: S608
-            f"ORDER BY file_row LIMIT {MAX_PROBLEM_ROWS}",
-            query.params,
-        ).fetchall()
-        result.problems[code].rows = [int(row[0]) for row in rows]
+    if not conditions:
+        return
+    numbered = base.replace("SELECT ", "SELECT row_number() OVER () + 1 AS file_row, ", 1)
+    flags = [f"({condition}) AS {sql.quote(code)}" for code, condition in conditions.items()]
+    firsts = [
+        f"min(file_row, {MAX_PROBLEM_ROWS}) FILTER (WHERE {sql.quote(code)})" for code in conditions
+    ]
+    found = run(
+        con,
+        f"SELECT {', '.join(firsts)} FROM (SELECT file_row, {', '.join(flags)} "  # noqa: S608
+        f"FROM ({numbered}) WHERE {keep})",
+        query.params,
+    ).fetchall()[0]
+    for code, rows in zip(conditions, found, strict=True):
+        result.problems[code].rows = sorted(int(row) for row in rows or [])
