@@ -176,9 +176,10 @@ class Reader:
         return found
 
     def _required(self, name: str) -> bool:
-        """A category that may not be blank: required by the kind, no meaning given to blank."""
+        """Whether a blank unit is a problem (other required categories carry SQL flags, as
+        they are not always grouped; a blank sex is "other")."""
         kind_fields = FIELDS[self.spec.kind]
-        return kind_fields.get(name, False) and name not in self.spec.blank and name != "sex"
+        return name == "unit" and kind_fields.get(name, False) and name not in self.spec.blank
 
     def _age_field(self) -> str:
         return "birth_year" if "birth_year" in self.spec.columns else "age"
@@ -196,7 +197,7 @@ class Reader:
         conditions: dict[str, str] = {}
         flags = {
             "bad-date": [f"bad_{n}" for n in DATE_FIELDS if columns.has(n)],
-            "blank-required": [f"blank_{n}" for n in self.spec.columns if not is_categorical(n)]
+            "blank-required": [f"blank_{n}" for n in self.spec.columns if n not in ("unit", "sex")]
             + [
                 sql.empty_sql(sql.quote("s_" + n))
                 for n in self.spec.columns
@@ -252,7 +253,9 @@ def _flag_exists(name: str, columns: sql.Columns) -> bool:
         return columns.has(name[4:]) and sql.is_text(columns, name[4:])
     if name.startswith("blank_"):
         field_name = name[6:]
-        return columns.has(field_name) and bool(FIELDS[columns.spec.kind].get(field_name))
+        blank_means = is_categorical(field_name) and field_name in columns.spec.blank
+        required = bool(FIELDS[columns.spec.kind].get(field_name))
+        return columns.has(field_name) and required and not blank_means
     if name == "bad_number":
         return columns.has("birth_year") or columns.has("age")
     if name == "sep_before_hire":

@@ -147,8 +147,9 @@ def _flags(columns: Columns, fields: Sequence[str], end: dt.date) -> list[str]:
         if name in NUMBER_FIELDS:
             flags.extend(_age_sql(name, end))
     for name, required in FIELDS[spec.kind].items():
-        # Blank categories are found on the grouped spellings (Reader.problems).
-        if required and name in fields and not is_categorical(name):
+        # A blank unit is found on the grouped spellings (Reader.problems); a blank sex is "other".
+        blank_means = is_categorical(name) and name in spec.blank
+        if required and name in fields and name not in ("unit", "sex") and not blank_means:
             flags.append(f"({blank_sql(columns, name)}) AS {quote('blank_' + name)}")
     if "hire_date" in fields and "separation_date" in fields:
         flags.append("coalesce(d_separation_date < d_hire_date, false) AS sep_before_hire")

@@ -422,3 +422,44 @@ def test_the_synthetic_roster_is_the_same_for_the_same_seed(tmp_path: Path) -> N
     again = write_roster(tmp_path / "b.csv", "trainees", 500, seed=7, messy=True).read_bytes()
     other = write_roster(tmp_path / "c.csv", "trainees", 500, seed=8, messy=True).read_bytes()
     assert first == again != other
+
+
+def test_a_spelling_outside_a_fields_values_map_is_an_unknown_value(tmp_path: Path) -> None:
+    headers = [*HR_HEADERS, "Series"]
+    rows = [[*person("1", "2020-01-01"), "1811"], [*person("2", "2020-01-01"), "9999"]]
+    path = write_csv(tmp_path / "series.csv", headers, rows)
+    columns = {**hr_spec().columns, "occupation": "Series"}
+    spec = hr_spec(columns=columns, values={"occupation": {"1811": "criminal-investigator"}})
+    result = run(path, spec, Measure("n", "headcount", ("occupation",)))
+    assert result.problems["unknown-value"].spellings == [("9999", 1)]
+    assert {k: v.number for k, v in result.values["n"].items()} == {("criminal-investigator",): 1}
+
+
+def test_a_learning_row_without_its_course_or_completion_date_is_unreadable(
+    tmp_path: Path,
+) -> None:
+    headers = ["Person", "Org", "Sex", "Course", "Done"]
+    rows = [["1", "CBP", "F", "", "2025-05-01"], ["2", "CBP", "F", "WPS", ""],
+            ["3", "CBP", "F", "WPS", "2025-05-01"]]  # fmt: skip
+    path = write_csv(tmp_path / "learn.csv", headers, rows)
+    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "l", "kind": "learning",
+                       "columns": {"person_id": "Person", "unit": "Org", "sex": "Sex",
+                                   "course": "Course", "completion_date": "Done"}})  # fmt: skip
+    result = run(path, spec, Measure("c", "completions", ()))
+    blank = result.problems["blank-required"]
+    assert (blank.field, blank.rows, total(result, "c")) == ("completion_date, course", [2, 3], 1)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_typed_dates_in_parquet_and_date_cells_in_xlsx_read_as_the_csv_text_does(
+    tmp_path: Path, suffix: str
+) -> None:
+    from wpstrack.rosters.synth import write_roster
+
+    measures = [Measure(k, k, ("unit", "sex")) for k in ("headcount", "hires", "exits")]
+    spec = hr_spec(
+        values={"unit": {u: f"DHS-{u}" for u in ("FEMA", "USCIS", "USCG", "CISA", "FLETC", "S&T")}}
+    )
+    csv_result = run(write_roster(tmp_path / "r.csv", "hr", 2000, seed=5), spec, *measures)
+    other = run(write_roster(tmp_path / f"r{suffix}", "hr", 2000, seed=5), spec, *measures)
+    assert other == csv_result and csv_result.rows_counted > 1900
