@@ -112,7 +112,10 @@ def _text_or_typed(columns: Columns, name: str) -> str:
         return f"CAST({column} AS DATE) AS {quote('d_' + name)}"
     raw = raw_sql(columns, name)
     if name in IDENTITY_FIELDS:  # only ever compared: a 64-bit hash, never the id itself
-        return f"CASE WHEN NOT {empty_sql(raw)} THEN hash({raw}) END AS pid"
+        return (
+            f"CASE WHEN {raw} IS NULL OR {raw} = '' THEN NULL WHEN ord({raw}) > 32 "
+            f"THEN hash({raw}) WHEN trim({raw}) = '' THEN NULL ELSE hash({raw}) END AS pid"
+        )
     return f"{raw} AS {quote('t_' + name)}"
 
 
@@ -131,7 +134,9 @@ def _parsed(columns: Columns, name: str, query: Query) -> str:
     text, bound = quote("t_" + name), query.bind(fmt)
     # Trimmed only where the text as it is does not read (the rare cell with spaces).
     parsed = f"coalesce(try_strptime({text}, {bound}), try_strptime(trim({text}), {bound}))"
-    if columns.fmt == "xlsx":  # date cells arrive as ISO text (with 00:00:00 taken off)
+    if columns.fmt == "xlsx" or formats[0] == "%Y-%m-%d":
+        # DuckDB's own date cast reads ISO dates at a fraction of strptime's cost (date cells
+        # of a workbook arrive as ISO text too); strptime reads what it leaves.
         parsed = f"coalesce(TRY_CAST({text} AS DATE), {parsed})"
     return f"{text}, CAST({parsed} AS DATE) AS {quote('d_' + name)}"
 
@@ -142,7 +147,8 @@ def _flags(columns: Columns, fields: Sequence[str], end: dt.date) -> list[str]:
     for name in fields:
         if name in DATE_FIELDS and is_text(columns, name):
             flags.append(
-                f"(d_{name} IS NULL AND NOT {empty_sql('t_' + name)}) AS {quote('bad_' + name)}"
+                f"(CASE WHEN d_{name} IS NOT NULL THEN false ELSE NOT {empty_sql('t_' + name)} END)"
+                f" AS {quote('bad_' + name)}"
             )
         if name in NUMBER_FIELDS:
             flags.extend(_age_sql(name, end))
@@ -164,8 +170,9 @@ def blank_sql(columns: Columns, name: str) -> str:
         return empty_sql(quote("s_" + name))
     if name in DATE_FIELDS and not is_text(columns, name):
         return f"{quote('d_' + name)} IS NULL"
-    if name in DATE_FIELDS:
-        return f"({quote('d_' + name)} IS NULL AND {empty_sql(quote('t_' + name))})"
+    if name in DATE_FIELDS:  # the blank test only where no date was read
+        empty = empty_sql(quote("t_" + name))
+        return f"(CASE WHEN {quote('d_' + name)} IS NOT NULL THEN false ELSE {empty} END)"
     return empty_sql(quote("t_" + name))
 
 
