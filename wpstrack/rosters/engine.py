@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -178,13 +178,17 @@ def _columns(
 def spellings(
     path: Path, fmt: str, spec: Spec, fields: list[str], limit: int = 50
 ) -> dict[str, list[tuple[str, int]]]:
-    """The most frequent spellings of categorical fields (never ids, names, numbers or dates)."""
+    """The most frequent spellings of categorical fields (never ids, names, numbers or dates).
+    Fields whose column the file lacks are left out: the mapping may still be a draft."""
     wanted = [name for name in fields if is_categorical(name) and name in spec.columns]
     result: dict[str, list[tuple[str, int]]] = {}
     with connect(path) as con:
-        source, params = source_sql(con, path, fmt, spec.sheet, spec.columns.values())
-        columns = _columns(con, source, params, spec, fmt)
-        for name in wanted:
+        headers = [spec.columns[name] for name in wanted]
+        source, params = source_sql(con, path, fmt, spec.sheet, headers)
+        present = {row[0].strip().lower() for row in _describe(con, source, params)}
+        found = {n: spec.columns[n] for n in wanted if spec.columns[n].strip().lower() in present}
+        columns = _columns(con, source, params, replace(spec, columns=found), fmt)
+        for name in found:
             text = sql.text_sql(columns, name)
             rows = run(
                 con,

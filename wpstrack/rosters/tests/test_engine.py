@@ -295,6 +295,11 @@ def test_spellings_never_list_person_ids_or_dates(edges: Path) -> None:
     assert found == {"unit": [("CBP", 8)], "sex": [("F", 8)]}
 
 
+def test_spellings_of_a_draft_mapping_skip_columns_the_file_lacks(edges: Path) -> None:
+    draft = Spec(name="draft", kind="hr", columns={"unit": "Org", "grade": "Grade"})
+    assert spellings(edges, "csv", draft, ["unit", "grade"]) == {"unit": [("CBP", 8)]}
+
+
 def test_headers_are_read_from_each_format(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "h.xlsx", HR_HEADERS, EDGES)
     assert read_headers(path, "xlsx") == HR_HEADERS
