@@ -338,6 +338,22 @@ class RunRosterCommandTests(RosterRunCase):
         assert self.value("DHS-CBP", "1-M1").denominator == 2
         assert RosterRun.objects.get().actor == self.w.cora
 
+    def test_a_refused_script_run_leaves_no_copy_of_the_file(self):
+        path = Path(self.tmp) / "extract.csv"
+        path.write_text(HEADER + "\n".join([*ROWS, "EMP-0009,CBP,Q,2020-01-01,,1811"]) + "\n")
+        with self.captureOnCommitCallbacks(execute=True), pytest.raises(SystemExit):
+            call_command(
+                "run_roster",
+                str(path),
+                round="tiny/FY2025-Q3",
+                mapping=self.mapping.slug,
+                email="cora@example.org",
+                stdout=StringIO(),
+            )
+        assert RosterRun.objects.get().state == RosterRun.REFUSED
+        assert not RosterUpload.objects.exists()
+        assert [p.name for p in Path(self.tmp).iterdir()] == ["extract.csv"]
+
     def test_a_script_is_told_what_is_wrong(self):
         with pytest.raises(CommandError, match="has no mapping 'nope'"):
             call_command(

@@ -14,7 +14,7 @@ from wpstrack.accounts.models import User
 from wpstrack.frameworks.models import Plan
 from wpstrack.lib.errors import ServiceError
 from wpstrack.rosters import running, services
-from wpstrack.rosters.models import RosterRun
+from wpstrack.rosters.models import RosterRun, RosterUpload
 
 
 class Command(BaseCommand):
@@ -76,6 +76,9 @@ class Command(BaseCommand):
             raise CommandError(f"{error.code}: {error.message}") from None
         self._report(run, options["json"])
         if run.state != RosterRun.DONE:
+            # The script still has its file: the copy goes now rather than waiting for expiry.
+            if RosterUpload.objects.filter(pk=upload.pk).exists():
+                services.discard_upload(upload=upload, actor=actor, reason="run-roster refused")
             sys.exit(1)
 
     def _report(self, run: RosterRun, as_json: bool) -> None:
