@@ -4,7 +4,8 @@ Why not ``filecheck.inspect`` as is: it holds every part unpacked in memory and 
 reference, which for a million-row roster is gigabytes. So the small parts go through its checks
 unchanged (DTDs, parts named alike, the sheet found as calamine finds it), and the one sheet we read
 is streamed in chunks, refused if any cell reference lies beyond Excel's grid or is written in a
-form the byte scan could misread (the same reasoning as ``filecheck._scan_sheet``).
+form the byte scan could misread (the same reasoning as ``filecheck._scan_sheet``). Only then does
+fastexcel (calamine straight to Arrow) read the sheet's mapped columns.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Collection
-from operator import itemgetter
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 
 from wpstrack.workbooks import filecheck
@@ -27,19 +29,23 @@ MAX_CELLS = 40_000_000
 EXCEL_ROWS = 1_048_576
 SMALL_SHEET = 4 << 20
 CHUNK = 8 << 20
-OVERLAP = 64
+OVERLAP = 4096  # more than any match of ``_refusals`` needs: each has a bounded length
 DIMENSION = re.compile(
     rb'<(?:[A-Za-z_][\w.-]*:)?dimension ref="([A-Z]{1,3})?([0-9]{0,7}):?([A-Z]{1,3})?([0-9]{0,7})"'
 )
-# A DTD, and a namespace-prefixed cell (which the counts of ``_unreferenced`` would not see),
-# each looked for only in a window holding a byte it needs ("!", ":"): memchr-fast when absent.
-# An r attribute written any other way than <c r="A1" (quotes, spaces, tabs) makes the counts
-# of ``_unreferenced`` differ, so it needs no search of its own.
-RARE = {
-    b"!": re.compile(rb"<!"),
-    b":": re.compile(rb"<[\w.-]+:c[\s>/]"),
-}
-CELL_TAG = re.compile(rb"<c[\s>/]")
+SPACE = rb"[ \t\n\r\f\x0b]"
+# What the streamed scan refuses besides references beyond the extent (``_far_pattern``), each
+# of bounded length so that a window overlapping the last by OVERLAP bytes finds it whole:
+# a DTD, comment or CDATA; a cell whose first attribute is not r="..." (calamine would place it
+# after the previous cell); a reference not written [A-Z]{0,3}[0-9]{1,7} (lower case, "$", signs).
+# A namespace-prefixed cell (<x:c>) is looked for as its last bytes ("x:c "), which text may hold
+# too ("Ratio:c ..."): such a window is looked at again by ``_prefixed_cell``.
+REFUSED = (
+    rb"<!|<c(?:[>/\t\n\r\f\x0b]| (?:[^r]|r[^=]|r=[^\x22]))"
+    rb'| r="(?:[A-Z]{0,3}[^A-Z0-9]|[A-Z]{0,3}[0-9]{1,7}[^0-9\x22]|[A-Z]{0,3}[0-9]{8})'
+)
+PREFIXED_END = rb"[\w.-]:c" + SPACE.replace(b"]", b">/]")
+PREFIXED_CELL = re.compile(rb"<[\w.-]+:c" + SPACE.replace(b"]", b">/]"))
 
 
 class XlsxRefused(Exception):
@@ -130,36 +136,60 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, cap: int) -> None:
         if scan.max_row * max(scan.max_col, 1) > MAX_CELLS:
             raise _too_big()
         return
-    far: re.Pattern[bytes] | None = None
-    tail, total = b"", 0
     with archive.open(info) as stream:
+        _scan_stream(stream, cap)
+
+
+def _scan_stream(stream: IO[bytes], cap: int) -> None:
+    """Inflate the sheet on this thread while another looks through the previous window with
+    Arrow's regex engine (RE2, a DFA: several times Python's re); both let go of the GIL."""
+    pending: Future[bool] | None = None
+    pattern = b""
+    tail, total = b"", 0
+    with ThreadPoolExecutor(1) as pool:
         while chunk := stream.read(CHUNK):
             total += len(chunk)
             if total > cap:
                 raise XlsxRefused("unpacked-too-large", _("The sheet unpacks to too much data."))
             window = tail + chunk
-            far = far or _far_pattern(window)
-            if far.search(window) or _rare(window) or _unreferenced(window, tail):
+            pattern = pattern or _refusals(window)
+            if pending is not None and pending.result():
                 raise _not_standard()
+            pending = pool.submit(_refused, window, pattern)
             tail = window[-OVERLAP:]
+        if pending is not None and pending.result():
+            raise _not_standard()
 
 
-def _rare(window: bytes) -> bool:
-    return any(byte in window and odd.search(window) for byte, odd in RARE.items())
+def _refusals(head: bytes) -> bytes:
+    """Everything the scan refuses, as one RE2 pattern (what a window may not hold)."""
+    return b"|".join([_far_pattern(head).pattern, REFUSED, PREFIXED_END])
 
 
-def _unreferenced(window: bytes, tail: bytes) -> bool:
-    """Whether a cell lacks r="A1", so written, as its first attribute (calamine would place it
-    after the previous cell, or read a reference the far pattern does not see). Counted with
-    bytes.count; the regex runs only on a window that also holds other tags starting "<c"."""
-    referenced = window.count(b'<c r="') - tail.count(b'<c r="')
-    if window.count(b"<c") - tail.count(b"<c") == referenced:
+def _refused(window: bytes, pattern: bytes) -> bool:
+    found = pc.match_substring_regex(pa.array([window], pa.binary()), pattern.decode())
+    if not found[0].as_py():
         return False
-    return len(CELL_TAG.findall(window)) - len(CELL_TAG.findall(tail)) != referenced
+    # Something matched: refused, unless all that matched is text ending "x:c " (rare; the
+    # whole pattern again without that part, in Python, and every such end looked at).
+    strict = re.compile(pattern[: -len(PREFIXED_END) - 1])
+    return bool(strict.search(window)) or _prefixed_cell(window)
+
+
+def _prefixed_cell(window: bytes) -> bool:
+    """Whether a tag named prefix:c is in the window, or might be (its "<" not in the window)."""
+    for match in re.finditer(PREFIXED_END, window):
+        opened, closed = window.rfind(b"<", 0, match.end()), window.rfind(b">", 0, match.end())
+        if opened == closed == -1 or (
+            opened > closed and PREFIXED_CELL.fullmatch(window, opened, match.end())
+        ):
+            return True
+    return False
 
 
 def _far_pattern(head: bytes) -> re.Pattern[bytes]:
-    """A pattern for any reference beyond the declared extent, or with a leading zero."""
+    """A pattern for any reference beyond the declared extent, or with a leading zero; each
+    alternative is of bounded length (more letters or digits than the extent's match at once)."""
     found = DIMENSION.search(head)
     if found is None:
         raise _not_standard()
@@ -169,29 +199,29 @@ def _far_pattern(head: bytes) -> re.Pattern[bytes]:
         raise _too_big()
     columns = _letters_after(last_col)
     rows = _numbers_after(last_row)
-    return re.compile(
-        rb' r="(?:(?:' + columns + rb")[0-9]|[A-Z]{0,3}(?:" + rows + rb')"|[A-Z]{0,3}0)'
-    )
+    return re.compile(rb' r="(?:' + columns + rb"|[A-Z]{0,3}(?:" + rows + rb")|[A-Z]{0,3}0)")
 
 
 def _numbers_after(number: int) -> bytes:
-    """A regex for whole numbers (no leading zero) greater than ``number``."""
+    """A regex for whole numbers (no leading zero) greater than ``number``: more digits, or as
+    many (then the closing quote)."""
     digits = str(number)
-    options = [f"[1-9][0-9]{{{len(digits)},}}"]
+    options = [f"[1-9][0-9]{{{len(digits)}}}"]
     for i, digit in enumerate(digits):
         if digit != "9":
             rest = len(digits) - i - 1
-            options.append(f"{digits[:i]}[{int(digit) + 1}-9][0-9]{{{rest}}}")
+            options.append(f'{digits[:i]}[{int(digit) + 1}-9][0-9]{{{rest}}}"')
     return "|".join(options).encode()
 
 
 def _letters_after(letters: str) -> bytes:
-    """A regex for column letters after ``letters`` (AA after Z, B after AZ)."""
-    options = [f"[A-Z]{{{len(letters) + 1},}}"]
+    """A regex for column letters after ``letters`` (AA after Z, B after AZ): more letters, or
+    as many (then a digit)."""
+    options = [f"[A-Z]{{{len(letters) + 1}}}"]
     for i, letter in enumerate(letters):
         if letter != "Z":
             rest = len(letters) - i - 1
-            options.append(f"{letters[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{rest}}}")
+            options.append(f"{letters[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{rest}}}[0-9]")
     return "|".join(options).encode()
 
 
@@ -214,43 +244,53 @@ def _too_big() -> XlsxRefused:
 
 
 def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pa.Table:
-    """The sheet as an Arrow table of text columns (dates as ISO text), via calamine and Polars:
-    calamine returns the cells row by row, Polars turns each column of a batch into text in Rust.
-    Only the ``wanted`` headers (matched trimmed, any case) are kept, all when None."""
-    from python_calamine import CalamineWorkbook
+    """The sheet as an Arrow table of text columns (dates as ISO text), read by fastexcel
+    (calamine to Arrow in Rust) only after ``check_and_find_sheet`` passed. Only the ``wanted``
+    headers (matched trimmed, any case) are kept, all when None; calamine still parses the whole
+    sheet, but no column left out is ever turned into Arrow."""
+    import fastexcel
 
-    book = CalamineWorkbook.from_path(str(path))
-    try:
-        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=True)
-    finally:
-        book.close()
-    if not rows:
-        raise XlsxRefused("no-header", _("The sheet is empty: it has no header row."))
-    headers = _headers(rows[0])
     folded = {w.strip().lower() for w in wanted} if wanted is not None else None
-    keep = [n for n, name in enumerate(headers) if folded is None or name.lower() in folded]
-    # One column at a time (itemgetter over the rows runs in C), each turned into text by Polars.
-    # to_python over iter_rows: measured faster, and calamine's own range dominates the memory.
-    series = [_text_column(headers[n], list(map(itemgetter(n), rows[1:]))) for n in keep]
-    del rows
-    return pl.DataFrame(series).to_arrow(compat_level=pl.CompatLevel.oldest())
-
-
-def _text_column(name: str, values: list[Any]) -> pl.Series:
-    column = pl.Series(name, values, dtype=pl.String, strict=False)
-    # calamine gives numbers as floats: 1811.0 is the series code "1811" as typed.
-    return column.str.replace(r"^(-?\d+)\.0$", "${1}").str.strip_suffix(" 00:00:00")
-
-
-def _headers(row: list[Any]) -> list[str]:
-    """Header texts made unique the way DuckDB's CSV reader does (a, a_1), blanks named."""
+    names: dict[int, str] = {}
     seen: set[str] = set()
-    headers = []
-    for number, cell in enumerate(row):
-        name = str(cell).strip() or f"column{number}"
-        base, suffix = name, 1
-        while name.lower() in seen:
-            name, suffix = f"{base}_{suffix}", suffix + 1
-        seen.add(name.lower())
-        headers.append(name)
-    return headers
+
+    def use(column: fastexcel.ColumnInfoNoDtype) -> bool:
+        # Called once per column, in order: headers named as DuckDB's CSV reader does (a, a_1).
+        name = _header(column.name, column.index, seen)
+        keep = folded is None or name.lower() in folded
+        if keep:
+            names[column.index] = name
+        return keep
+
+    try:
+        batch = fastexcel.read_excel(str(path)).load_sheet(
+            sheet, dtypes="string", use_columns=use, eager=True
+        )
+    except fastexcel.FastExcelError:
+        raise XlsxRefused(
+            "corrupt-file", _("The file is damaged: it is not a complete .xlsx workbook.")
+        ) from None
+    if not seen:
+        raise XlsxRefused("no-header", _("The sheet is empty: it has no header row."))
+    assert isinstance(batch, pa.RecordBatch)  # eager=True gives a batch
+    table = pa.Table.from_batches([batch]).rename_columns(list(names.values()))
+    # A date cell comes as "2025-04-01 00:00:00": the text a CSV export of it would hold.
+    text = pl.from_arrow(table)
+    assert isinstance(text, pl.DataFrame)  # a table, never a series
+    text = text.with_columns(pl.all().cast(pl.String).str.strip_suffix(" 00:00:00"))
+    return text.to_arrow(compat_level=pl.CompatLevel.oldest())
+
+
+UNNAMED = re.compile(r"__UNNAMED__\d+")
+
+
+def _header(cell: str, number: int, seen: set[str]) -> str:
+    """A header text made unique the way DuckDB's CSV reader does (a, a_1), a blank one named
+    column<n>; ``seen`` holds the lower-cased names so far."""
+    name = "" if UNNAMED.fullmatch(cell) else cell.strip()
+    name = name or f"column{number}"
+    base, suffix = name, 1
+    while name.lower() in seen:
+        name, suffix = f"{base}_{suffix}", suffix + 1
+    seen.add(name.lower())
+    return name

@@ -368,7 +368,20 @@ def test_a_large_sheet_as_spreadsheet_programs_write_it_passes_the_streamed_scan
     assert total(run(path, hr_spec(), Measure("n", "headcount", ())), "n") == 3
 
 
-@pytest.mark.usefixtures("streamed")
+@pytest.fixture(params=[8 << 20, 512], ids=["one-window", "small-windows"])
+def streamed_windows(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The streamed scan in one window, and in windows so small that a sheet's references and
+    tags fall across their edges."""
+    from wpstrack.rosters import engine_xlsx
+
+    monkeypatch.setattr(engine_xlsx, "SMALL_SHEET", 0)
+    monkeypatch.setattr(engine_xlsx, "CHUNK", request.param)
+
+
+LONG_PREFIX = b"x" * 5000
+
+
+@pytest.mark.usefixtures("streamed_windows")
 @pytest.mark.parametrize(
     ("change", "code"),
     [
@@ -379,8 +392,17 @@ def test_a_large_sheet_as_spreadsheet_programs_write_it_passes_the_streamed_scan
         (lambda xml: xml.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY e "x">]><worksheet', 1), "xml-entities"),
         (lambda xml: xml.replace(b'ref="A1:G9"', b'ref="A1:ZZ900000"'), "too-many-cells"),
         (lambda xml: xml.replace(b'<c r="B2"', b'<x:c r="B2"', 1).replace(b"</c>", b"</x:c>", 1), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b'<' + LONG_PREFIX + b':c r="B2"', 1), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b'<c r="b2"', 1), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b'<c r="B$2"', 1), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b'<c r="B' + b"1" * 3000 + b'"', 1), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b'<c r="' + b"Z" * 3000 + b'2"', 1), "corrupt-file"),
+        (lambda xml: xml.replace(b'<c r="B2"', b'<c s="0" r="B2"', 1), "corrupt-file"),
+        (lambda xml: xml.replace(b"</sheetData>", b"</sheetData><!-- x -->", 1), "corrupt-file"),
     ],
-    ids=["far-cell", "cell-without-reference", "quoted-reference", "leading-zero", "dtd", "huge-extent", "prefixed-cell"],
+    ids=["far-cell", "cell-without-reference", "quoted-reference", "leading-zero", "dtd", "huge-extent",
+         "prefixed-cell", "long-prefixed-cell", "lower-case", "dollar", "long-row", "long-column",
+         "reference-not-first", "comment"],
 )  # fmt: skip
 def test_a_sheet_a_byte_scan_could_misread_is_refused_before_calamine_reads_it(
     tmp_path: Path, change: Any, code: str
@@ -389,6 +411,33 @@ def test_a_sheet_a_byte_scan_could_misread_is_refused_before_calamine_reads_it(
     with pytest.raises(RosterFileError) as refused:
         read_headers(path, "xlsx")
     assert refused.value.code == code
+
+
+@pytest.mark.usefixtures("streamed_windows")
+def test_text_that_looks_like_the_end_of_a_prefixed_cell_passes_the_streamed_scan(
+    tmp_path: Path,
+) -> None:
+    rows = [[*person("1", "2020-01-01")[:6], "Ratio:c / note:c>x " + "y" * 700]]
+    path = write_xlsx(tmp_path / "t.xlsx", HR_HEADERS, rows * 5)
+    assert read_headers(path, "xlsx") == HR_HEADERS
+
+
+def test_xlsx_headers_are_named_as_the_csv_reader_names_them_and_date_cells_read_as_iso(
+    tmp_path: Path,
+) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "h.xlsx"))
+    sheet = book.add_worksheet()
+    sheet.write_row(2, 1, ["Org", " org ", "", "Gender", "EOD"])  # starts at B3
+    sheet.write_row(3, 1, ["CBP", "x", "y", "F"])
+    sheet.write_datetime(3, 5, dt.datetime(2025, 4, 1), book.add_format({"num_format": "d/m/yy"}))
+    sheet.write_row(4, 1, ["CBP", "x", "y", "F", "2025-04-02"])
+    book.close()
+    path = tmp_path / "h.xlsx"
+    assert read_headers(path, "xlsx") == ["Org", "org_1", "column2", "Gender", "EOD"]
+    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "h", "kind": "hr",
+                       "columns": {"unit": "org", "sex": "GENDER", "hire_date": "EOD"}})  # fmt: skip
+    result = run(path, spec, Measure("n", "hires", ()))
+    assert (total(result, "n"), result.rows_read, result.problems) == (2, 2, {})
 
 
 def test_spellings_are_matched_trimmed_and_in_any_case(tmp_path: Path) -> None:
