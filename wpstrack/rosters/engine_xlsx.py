@@ -127,17 +127,20 @@ def _choose(names: list[str], wanted: str) -> str:
 def _scan_sheet(archive: zipfile.ZipFile, part: str, cap: int) -> None:
     """The sheet calamine will read, streamed: no DTD, every cell written <c r="A1" ...>, and no
     cell or row beyond the extent its <dimension> declares, which must itself fit MAX_CELLS.
-    A small sheet goes through filecheck's own scan instead (it holds the sheet in memory)."""
+    A small sheet this refuses is looked at again by filecheck's own scan, which holds the sheet
+    in memory and takes any way of writing a cell (but is slower: 1 s for 10,000 rows)."""
     info = archive.getinfo(part)
-    if info.file_size <= SMALL_SHEET:
+    try:
+        with archive.open(info) as stream:
+            _scan_stream(stream, cap)
+    except XlsxRefused as refused:
+        if info.file_size > SMALL_SHEET or refused.code == "unpacked-too-large":
+            raise
         xml = archive.read(info)
         filecheck._refuse_doctype(part, xml)
         scan = filecheck._scan_sheet(part, xml)
         if scan.max_row * max(scan.max_col, 1) > MAX_CELLS:
-            raise _too_big()
-        return
-    with archive.open(info) as stream:
-        _scan_stream(stream, cap)
+            raise _too_big() from None
 
 
 def _scan_stream(stream: IO[bytes], cap: int) -> None:
