@@ -31,6 +31,7 @@ from wpstrack.rosters.engine_read import (
     Reader,
     RosterFileError,
     detect_format,
+    read_sheet,
     source_sql,
 )
 from wpstrack.rosters.spec import (
@@ -270,8 +271,10 @@ def aggregate(
     reader = Reader(spec, units, age_bands)
     dims = list(dict.fromkeys(d for m in measures for d in m.dims))
     where = [f for m in measures for f in m.where]
+    sheet = read_sheet(path, spec.sheet, spec.columns.values()) if fmt == "xlsx" else None
     with connect(path) as con:
-        source, params = source_sql(con, path, fmt, spec.sheet, spec.columns.values())
+        source, params = source_sql(con, path, fmt, spec.sheet, spec.columns.values(), sheet)
+        del sheet  # DuckDB holds it now
         columns = _columns(con, source, params, spec, fmt)
         query = sql.Query(dict(params))
         needed = sql.needed_fields(spec, [d for d in dims if d != "age"], [*spec.filters, *where])

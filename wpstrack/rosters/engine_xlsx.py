@@ -170,7 +170,11 @@ def _refusals(head: bytes) -> bytes:
 
 
 def _refused(window: bytes, pattern: bytes) -> bool:
-    found = pc.match_substring_regex(pa.array([window], pa.binary()), pattern.decode())
+    # The window as a one-value Arrow array without a copy, and nothing kept in Arrow's own
+    # memory pool, which would hold on to it while calamine needs the memory.
+    offsets = pa.array([0, len(window)], pa.int32(), memory_pool=pa.system_memory_pool())
+    text = pa.Array.from_buffers(pa.binary(), 1, [None, offsets.buffers()[1], pa.py_buffer(window)])
+    found = pc.match_substring_regex(text, pattern.decode(), memory_pool=pa.system_memory_pool())
     if not found[0].as_py():
         return False
     # Something matched: refused, unless all that matched is text ending "x:c " (rare; the
