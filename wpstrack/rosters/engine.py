@@ -360,7 +360,7 @@ def _repeated_people(
     out (measured 5x slower); blanks and rows filtered out come as NULL and are dropped here."""
     key = sql.duplicate_key_sql(columns.spec.kind, columns)
     text = f"SELECT CASE WHEN pid IS NOT NULL AND {keep} THEN {key} END AS k FROM ({base})"  # noqa: S608
-    keys = pl.Series(arrow(con, text, query.params).column("k"))
+    keys = _series(arrow(con, text, query.params).column("k"))
     blanks = keys.null_count()
     return len(keys) - blanks - (keys.n_unique() - (1 if blanks else 0))
 
@@ -376,9 +376,16 @@ def _groups(
     repeated = 0
     if collect:
         keys = pc.list_flatten(table.column("dup_keys"))
-        repeated = len(keys) - pl.Series(keys).n_unique() if len(keys) else 0
+        repeated = len(keys) - _series(keys).n_unique() if len(keys) else 0
         table = table.drop_columns(["dup_keys"])
     return table.to_pylist(), repeated
+
+
+def _series(keys: pa.ChunkedArray | pa.Array) -> pl.Series:
+    """The keys as a Polars series in their Arrow chunks (n_unique needs no copy into one)."""
+    series = pl.from_arrow(keys, rechunk=False)
+    assert isinstance(series, pl.Series)  # an array, never a table
+    return series
 
 
 def _grouped_columns(columns: sql.Columns, measures: Sequence[Measure]) -> str:
