@@ -112,14 +112,16 @@ def run_roster(
     A run whose unreadable rows exceed ``accept_share`` percent, or whose figures break an entry
     rule, writes no value: it is kept as a refused run with its reasons. Raises ServiceError for
     what must be fixed before any run (access, a closed round, a mapping that does not fit)."""
-    _check_request(upload, mapping, reporting_round, actor)
+    if mapping.plan_id != upload.plan_id:
+        raise ServiceError(
+            "wrong-plan",
+            _("The file, the mapping and the round must belong to the same plan."),
+            field="mapping",
+        )
     parsed, problems = services.check_mapping(mapping.plan, mapping.spec)
     if parsed is None or problems:
         raise services.InvalidMapping(problems)
-    missing = header_problems(parsed, upload.headers)
-    prepared = prepare(parsed, reporting_round)
-    if missing or prepared.problems:
-        raise services.InvalidMapping(missing + prepared.problems)
+    prepared = preflight(parsed=parsed, upload=upload, reporting_round=reporting_round, actor=actor)
     started = time.perf_counter()
     try:
         result = engine.aggregate(
@@ -161,15 +163,19 @@ def header_problems(parsed: Any, headers: list[str]) -> list[dict[str, str]]:
     return [services.as_problem(p) for p in spec.check_against_headers(parsed, headers)]
 
 
-def _check_request(
-    upload: RosterUpload, mapping: RosterMapping, reporting_round: ReportingRound, actor: User
-) -> None:
+def preflight(
+    *, parsed: Any, upload: RosterUpload, reporting_round: ReportingRound, actor: User
+) -> Prepared:
+    """Everything a run needs before the file is read: the actor may run it, the file and the
+    round are of one plan, the round is open, the file has the mapped columns and every rule
+    fits a metric the round asks for. The page calls it before saving a mapping to run, so a
+    run refused here leaves nothing behind."""
     if not access.can_manage_round(actor, reporting_round):
         raise NotAllowed(
             "cannot-use-rosters",
             _("Only the plan's coordinators run rosters into its rounds."),
         )
-    if not (upload.plan_id == mapping.plan_id == reporting_round.plan_id):
+    if upload.plan_id != reporting_round.plan_id:
         raise ServiceError(
             "wrong-plan",
             _("The file, the mapping and the round must belong to the same plan."),
@@ -182,6 +188,11 @@ def _check_request(
             % {"period": reporting_round.period},
             field="reporting_round",
         )
+    missing = header_problems(parsed, upload.headers)
+    prepared = prepare(parsed, reporting_round)
+    if missing or prepared.problems:
+        raise services.InvalidMapping(missing + prepared.problems)
+    return prepared
 
 
 def _new_run(

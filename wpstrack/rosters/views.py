@@ -251,21 +251,27 @@ def roster_upload(request: HttpRequest, slug: str, upload_id: str) -> HttpRespon
         context["preview"] = _preview(plan, upload, parsed, form)
         data["preview"] = context["preview"]
         return render_page(request, template, data, context)
+    reporting_round = plan.rounds.filter(pk=form.cleaned_data.get("reporting_round") or 0).first()
+    if action == "run" and reporting_round is None:
+        form.add_error("reporting_round", _("Choose the open round to fill."))
+        return invalid_form(request, template, data, form, context)
     try:
+        if reporting_round is not None and action == "run":
+            # What would refuse the run refuses it before the mapping is saved.
+            running.preflight(
+                parsed=parsed,
+                upload=upload,
+                reporting_round=reporting_round,
+                actor=access.actor(request),
+            )
         mapping = services.save_mapping(
             plan=plan, data=spec_data, actor=access.actor(request), mapping=mapping
         )
-        if action == "save":
+        if action == "save" or reporting_round is None:
             messages.success(request, _("Mapping saved (version %(v)s).") % {"v": mapping.version})
             return redirect(
                 f"{reverse('roster-upload', args=[plan.slug, upload.pk])}?mapping={mapping.slug}"
             )
-        reporting_round = plan.rounds.filter(
-            pk=form.cleaned_data.get("reporting_round") or 0
-        ).first()
-        if reporting_round is None:
-            form.add_error("reporting_round", _("Choose the open round to fill."))
-            return invalid_form(request, template, data, form, context)
         run = running.run_roster(
             upload=upload,
             mapping=mapping,

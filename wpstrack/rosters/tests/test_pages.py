@@ -111,6 +111,15 @@ class RosterPagesTests(RoundCase):
         data = self.client.get(f"{response.url}.json").json()
         assert {r["unit"] for r in data["run"]["results"]} == {"DHS", "DHS-CBP", "DHS-ICE"}
 
+    def test_a_run_refused_before_reading_saves_no_mapping_either(self):
+        self.upload()
+        upload = RosterUpload.objects.get()
+        post = self.editor_post(upload, "run", rule_measure_0="hires")  # a count for a share
+        response = self.client.post(f"/plans/tiny/rosters/files/{upload.pk}", post)
+        self.assertContains(response, "hires is a count", status_code=400)
+        assert not RosterMapping.objects.exists()
+        assert not RosterRun.objects.exists()
+
     def test_an_incomplete_mapping_names_each_problem_and_saves_nothing(self):
         self.upload()
         upload = RosterUpload.objects.get()
