@@ -138,7 +138,9 @@ def run_roster(
         raise ServiceError(error.code, error.message, field="file") from None
     run = _new_run(upload, mapping, reporting_round, accept_share, actor, result)
     share = Decimal(run.unreadable_share).quantize(Decimal("0.01"))
-    if run.unreadable and share > accept_share:
+    # Compared exactly (unreadable / rows > accepted / 100): the rounded share shown in the
+    # message would let 1 bad row in 100,000 pass as 0.00% with nothing accepted.
+    if run.unreadable * 100 > accept_share * run.rows_read:
         run.refusal = [
             {
                 "code": "too-many-unreadable-rows",

@@ -218,6 +218,12 @@ class RosterRunTests(RosterRunCase):
         assert done.state == RosterRun.DONE
         assert self.value("DHS-CBP", "1-M1").denominator == 2
 
+    def test_one_unreadable_row_in_a_large_file_is_refused_when_none_is_accepted(self):
+        rows = [f"EMP-{n:06},CBP,F,2020-01-01,,1811" for n in range(20_000)]
+        upload = self.upload([*rows, "EMP-X,CBP,Q,2020-01-01,,1811"])
+        assert self.run_it(upload).state == RosterRun.REFUSED  # 0.005%, shown as 0.00%
+        assert self.run_it(upload, share="0.01").state == RosterRun.DONE
+
     def test_a_submitted_report_is_left_as_it_is(self):
         cbp = self.round.submissions.get(unit__code="DHS-CBP")
         reporting.save_submission(
