@@ -178,10 +178,11 @@ class UnitTree:
 
     @classmethod
     def load(cls) -> UnitTree:
-        rows = list(OrgUnit.objects.values_list("code", "path", "parent__code"))
-        tree = cls({code: path for code, path, _parent in rows})
-        for code, _path, parent in rows:
-            if parent:
+        rows = list(OrgUnit.objects.values_list("code", "path", "parent__code", "is_active"))
+        tree = cls({code: path for code, path, _parent, _active in rows})
+        for code, _path, parent, active in rows:
+            # The breakdown by sub-unit has the active children only, as EntryPlan's has.
+            if parent and active:
                 tree.children.setdefault(parent, []).append(code)
         return tree
 
@@ -209,13 +210,14 @@ def cells_for_unit(
     child_trees = {child: tree.under(child) for child in tree.children.get(unit_code, [])}
     has_unit = rule.dims[:1] == ("unit",)
     dim_names = rule.dims[1:] if has_unit else rule.dims
+    parts = {combo: _combo_parts(combo) for combo in combos}
     for key, counts in values.items():
         leaf = key[0] if has_unit else unit_code
         cats = dict(zip(dim_names, key[1:] if has_unit else key, strict=True))
         if has_unit and leaf not in subtree:
             continue
-        for combo in combos:
-            if _matches(_combo_parts(combo), leaf, cats, unit_code, child_trees):
+        for combo, combo_parts in parts.items():
+            if _matches(combo_parts, leaf, cats, unit_code, child_trees):
                 figures[combo].add(counts)
     return {combo: _raw(rule, fig) for combo, fig in figures.items()}, figures
 

@@ -45,11 +45,10 @@ class Prepared:
 
 def unit_lookup(extra: Mapping[str, str]) -> dict[str, str]:
     """Spellings of units a roster may use -> unit code: codes and short names, plus the mapping's."""
-    lookup: dict[str, str] = {}
-    for code, short in OrgUnit.objects.values_list("code", "short_name"):
-        lookup[short.strip().lower()] = code
-    for code in OrgUnit.objects.values_list("code", flat=True):
-        lookup[code.lower()] = code
+    units = list(OrgUnit.objects.values_list("code", "short_name"))
+    # Short names first, so a code always wins over a short name spelled the same.
+    lookup = {short.strip().lower(): code for code, short in units}
+    lookup |= {code.lower(): code for code, _short in units}
     for spelling, code in extra.items():
         lookup[str(spelling).strip().lower()] = code
     return lookup
