@@ -138,10 +138,6 @@ def _choices(plan: Plan) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _parsed(plan: Plan, data: dict[str, Any]) -> tuple[Any, list[dict[str, str]]]:
-    return services.check_mapping(plan, data)
-
-
 def _editor(
     request: HttpRequest, plan: Plan, upload: RosterUpload, mapping: RosterMapping | None
 ) -> tuple[forms.MappingForm, dict[str, Any]]:
@@ -154,6 +150,7 @@ def _editor(
     if request.method == "POST":
         # Spellings of the columns chosen in this very post (before the form is checked).
         draft = {
+            "sheet": request.POST.get("sheet", ""),
             "columns": {
                 f: request.POST.get(f"col_{f}", "")
                 for f in forms.FIELDS[kind]
@@ -192,7 +189,12 @@ def _editor(
 
 def _loose_spec(kind: str, draft: dict[str, Any], upload: RosterUpload) -> Any:
     """A spec good enough to read spellings before the mapping is complete."""
-    return spec.Spec(name=upload.file_name, kind=kind, columns=dict(draft.get("columns", {})))
+    return spec.Spec(
+        name=upload.file_name,
+        kind=kind,
+        sheet=draft.get("sheet", ""),
+        columns=dict(draft.get("columns", {})),
+    )
 
 
 def _upload_data(plan: Plan, upload: RosterUpload, mapping: RosterMapping | None) -> dict[str, Any]:
@@ -228,7 +230,7 @@ def roster_upload(request: HttpRequest, slug: str, upload_id: str) -> HttpRespon
         return invalid_form(request, template, data, form, context)
     spec_data, form_problems = form.to_data()
     action = request.POST.get("action", "preview")
-    parsed, problems = _parsed(plan, spec_data)
+    parsed, problems = services.check_mapping(plan, spec_data)
     problems = [
         {"code": "bad-condition", "path": "filters", "message": m} for m in form_problems
     ] + problems
