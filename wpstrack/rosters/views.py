@@ -27,6 +27,7 @@ from wpstrack.accounts.models import OrgUnit
 from wpstrack.frameworks.models import Category, Plan
 from wpstrack.lib.errors import ServiceError
 from wpstrack.lib.pages import act, error_page, invalid_form, refused_form, render_page, wants_json
+from wpstrack.reporting.models import ReportingRound
 from wpstrack.rosters import engine, forms, running, services, spec
 from wpstrack.rosters.models import RosterMapping, RosterRun, RosterUpload
 
@@ -249,11 +250,15 @@ def roster_upload(request: HttpRequest, slug: str, upload_id: str) -> HttpRespon
                 problems,
             )
         return render_page(request, template, data, context, status=400)
+    reporting_round = plan.rounds.filter(pk=form.cleaned_data.get("reporting_round") or 0).first()
     if action == "preview":
-        context["preview"] = _preview(plan, upload, parsed, form)
+        try:
+            context["preview"] = _preview(upload, parsed, reporting_round)
+        except engine.RosterFileError as error:
+            failure = ServiceError(error.code, error.message)
+            return refused_form(request, failure, template, data, form, context)
         data["preview"] = context["preview"]
         return render_page(request, template, data, context)
-    reporting_round = plan.rounds.filter(pk=form.cleaned_data.get("reporting_round") or 0).first()
     if action == "run" and reporting_round is None:
         form.add_error("reporting_round", _("Choose the open round to fill."))
         return invalid_form(request, template, data, form, context)
@@ -299,10 +304,9 @@ def roster_upload(request: HttpRequest, slug: str, upload_id: str) -> HttpRespon
 
 
 def _preview(
-    plan: Plan, upload: RosterUpload, parsed: Any, form: forms.MappingForm
+    upload: RosterUpload, parsed: Any, reporting_round: ReportingRound | None
 ) -> dict[str, Any]:
     """The first rows as the mapping reads them, for the period of the round chosen."""
-    reporting_round = plan.rounds.filter(pk=form.cleaned_data.get("reporting_round") or 0).first()
     if reporting_round is not None:
         start, end = reporting_round.period_start, reporting_round.period_end
     else:

@@ -84,6 +84,15 @@ class RosterPagesTests(RoundCase):
         self.assertNotContains(response, "EMP-0001")  # no person ids on the page
         self.assertNotContains(response, "2020-01-01")  # nor dates
 
+    def test_a_preview_of_a_file_gone_meanwhile_says_so(self):
+        self.upload()
+        upload = RosterUpload.objects.get()
+        (Path(self.tmp) / upload.stored_name).unlink()
+        response = self.client.post(
+            f"/plans/tiny/rosters/files/{upload.pk}", self.editor_post(upload, "preview")
+        )
+        self.assertContains(response, "could not be read", status_code=400)
+
     def test_save_then_run_fills_the_drafts_and_shows_the_run(self):
         self.upload()
         upload = RosterUpload.objects.get()
