@@ -1,18 +1,20 @@
-"""Which file this is, how DuckDB reads it, and how raw spellings become keys and problems."""
+"""Which file this is, how it is scanned, and how raw spellings become keys and problems."""
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from wpstrack.rosters import engine_sql as sql
+from wpstrack.rosters import engine_frame as frame
 from wpstrack.rosters.engine_xlsx import XlsxRefused, check_and_find_sheet, read_table
 from wpstrack.rosters.spec import (
     DATE_FIELDS,
@@ -37,8 +39,8 @@ class RosterFileError(Exception):
         self.message = message
 
     @classmethod
-    def from_duckdb(cls, error: Exception) -> RosterFileError:
-        """DuckDB's own message can quote cell values, so it is never passed on."""
+    def from_engine(cls, error: Exception) -> RosterFileError:
+        """DuckDB's and Polars' own messages can quote cell values, so they are never passed on."""
         text = str(error).lower()
         if "unicode" in text or "utf-8" in text or "utf8" in text:
             return cls("bad-encoding", _("The file is not UTF-8 text; save it as CSV UTF-8."))
@@ -86,24 +88,96 @@ def _zip_format(path: Path) -> str:
     raise RosterFileError("not-a-table", _("The file is a zip archive but not an .xlsx workbook."))
 
 
-def source_sql(
-    con: duckdb.DuckDBPyConnection,
+def scan(
     path: Path,
     fmt: str,
-    sheet: str,
+    sheet: str = "",
     wanted: Collection[str] | None = None,
     table: pa.Table | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """The FROM clause that reads the file, and its bound parameters (an XLSX sheet already
-    read by ``read_sheet`` may be given as ``table``)."""
+) -> pl.LazyFrame:
+    """The file as a lazy Polars frame whose columns are named as ``read_headers`` names them (an
+    XLSX sheet already read by ``read_sheet`` may be given as ``table``)."""
     if fmt == "csv":
-        return "read_csv($path, all_varchar = true, header = true)", {"path": str(path)}
+        return _scan_csv(path)
     if fmt == "parquet":
-        return "read_parquet($path)", {"path": str(path)}
+        return pl.scan_parquet(path)
     if fmt != "xlsx":
         raise RosterFileError("not-a-table", _("Unknown roster format."))
-    con.register("roster_sheet", table if table is not None else read_sheet(path, sheet, wanted))
-    return "roster_sheet", {}
+    frame = pl.from_arrow(table if table is not None else read_sheet(path, sheet, wanted))
+    assert isinstance(frame, pl.DataFrame)  # a table, never a series
+    return frame.lazy()
+
+
+def read_headers(path: Path, fmt: str, sheet: str = "") -> list[str]:
+    if fmt == "csv":
+        return [name for name, _type in _sniff(path)[1]]
+    if fmt == "xlsx":
+        return list(read_sheet(path, sheet).column_names)
+    return list(collect_schema(scan(path, fmt)).names())
+
+
+def collect_schema(frame: pl.LazyFrame) -> pl.Schema:
+    try:
+        return frame.collect_schema()
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise RosterFileError.from_engine(error) from None
+
+
+def _scan_csv(path: Path) -> pl.LazyFrame:
+    """Polars reads the text; DuckDB's sniffer, which measured more forgiving, finds the
+    delimiter and quote and names the headers (a, a_1, column2 for a blank one)."""
+    dialect, headers = _sniff(path)
+    delimiter, quote = dialect
+    if len(delimiter) != 1:
+        raise RosterFileError(
+            "unreadable-file",
+            _("The file's delimiter is not one character; export it as comma-separated CSV."),
+        )
+    return pl.scan_csv(
+        path,
+        separator=delimiter,
+        quote_char=quote,
+        has_header=True,
+        new_columns=[name for name, _type in headers],
+        infer_schema=False,
+        encoding="utf8",
+    )
+
+
+def _sniff(path: Path) -> tuple[tuple[str, str | None], list[tuple[str, str]]]:
+    """(delimiter, quote or None) and the header names with DuckDB's guessed types."""
+    with connect(path) as con:
+        try:
+            found = con.execute(
+                "SELECT Delimiter, Quote, Columns FROM sniff_csv($path, header = true)",
+                {"path": str(path)},
+            ).fetchall()
+        except duckdb.Error as error:
+            raise RosterFileError.from_engine(error) from None
+    delimiter, quote, columns = found[0]
+    if not columns:
+        raise RosterFileError.from_engine(ValueError("no columns"))
+    quote = None if quote in ("(empty)", "") else quote
+    return (delimiter, quote), [(c["name"], c["type"]) for c in columns]
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB that may read ``path`` and nothing else."""
+    con = duckdb.connect(
+        config={
+            "threads": 1,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+    )
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET allowed_paths = $p", {"p": [str(path)]})
+        con.execute("SET enable_external_access = false")
+        yield con
+    finally:
+        con.close()
 
 
 def read_sheet(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pa.Table:
@@ -122,7 +196,7 @@ class Reader:
 
     def __init__(self, spec: Spec, units: Mapping[str, str], age_bands: Sequence[str]) -> None:
         self.spec = spec
-        self.lookup = sql.spelling_lookup(spec, {k.strip().lower(): v for k, v in units.items()})
+        self.lookup = frame.spelling_lookup(spec, {k.strip().lower(): v for k, v in units.items()})
         self.bands = [band for key in age_bands if (band := parse_age_band(key)) is not None]
         self.unknown_band = next((b.key for b in self.bands if b.is_unknown), "unknown")
         band_keys = {b.key.lower(): b.key for b in self.bands}
@@ -199,54 +273,53 @@ class Reader:
         return sorted(wanted | mapped)
 
     def problem_conditions(
-        self, problems: Mapping[str, Any], columns: sql.Columns, query: sql.Query
-    ) -> dict[str, str]:
-        """SQL that picks the rows of each problem code found, over the numbered rows."""
-        conditions: dict[str, str] = {}
-        flags = {
-            "bad-date": [f"bad_{n}" for n in DATE_FIELDS if columns.has(n)],
-            "blank-required": [f"blank_{n}" for n in self.spec.columns if n not in ("unit", "sex")]
+        self, problems: Mapping[str, Any], columns: frame.Columns
+    ) -> dict[str, pl.Expr]:
+        """The condition that picks the rows of each problem code found, over the kept rows in
+        file order."""
+        conditions: dict[str, pl.Expr] = {}
+        flags: dict[str, list[pl.Expr]] = {
+            "bad-date": [
+                pl.col(f"bad_{n}") for n in DATE_FIELDS if _flag_exists(f"bad_{n}", columns)
+            ],
+            "blank-required": [
+                pl.col(f"blank_{n}")
+                for n in self.spec.columns
+                if n not in ("unit", "sex") and _flag_exists(f"blank_{n}", columns)
+            ]
             + [
-                sql.empty_sql(sql.quote("s_" + n))
+                frame.blank(pl.col("s_" + n))
                 for n in self.spec.columns
                 if is_categorical(n) and columns.has(n) and n in columns.read and self._required(n)
             ],
-            "bad-number": ["bad_number"],
-            "separation-before-hire": ["sep_before_hire"],
+            "bad-number": [pl.col("bad_number")] if _flag_exists("bad_number", columns) else [],
+            "separation-before-hire": [pl.col("sep_before_hire")]
+            if _flag_exists("sep_before_hire", columns)
+            else [],
         }
-        for code, names in flags.items():
+        for code, exprs in flags.items():
             if code in problems:
-                present = [
-                    n for n in names if not n.startswith("blank_") or _flag_exists(n, columns)
-                ]
-                present = [
-                    n for n in present if not n.startswith("bad_") or _flag_exists(n, columns)
-                ]
-                conditions[code] = " OR ".join(present) or "false"
+                conditions[code] = pl.any_horizontal(exprs) if exprs else pl.lit(False)
         for code in ("unknown-unit", "unknown-sex", "unknown-value"):
             if code in problems:
-                conditions[code] = self._unknown_sql(code, columns, query)
+                conditions[code] = self._unknown(code, columns)
         if "duplicate-person" in problems:
-            keys = ", ".join(
-                sql._key_column(n) for n in sql.DEDUP_KEYS[self.spec.kind] if columns.has(n)
-            )
-            conditions["duplicate-person"] = (
-                f"pid IS NOT NULL AND row_number() OVER (PARTITION BY {keys} ORDER BY file_row) > 1"
-            )
+            key = frame.duplicate_key(self.spec.kind, columns)
+            conditions["duplicate-person"] = pl.col("pid").is_not_null() & ~key.is_first_distinct()
         return conditions
 
-    def _unknown_sql(self, code: str, columns: sql.Columns, query: sql.Query) -> str:
+    def _unknown(self, code: str, columns: frame.Columns) -> pl.Expr:
         names = [
             n
             for n in self.lookup
             if columns.has(n) and self.checked(n) and _unknown_code(n) == code
         ]
         parts = [
-            f"(NOT {sql.empty_sql(sql.quote('s_' + n))} AND NOT list_contains("
-            f"{query.bind(sorted(self.lookup[n]))}, {sql.spelling_sql(n)}))"
+            ~frame.blank(pl.col("s_" + n))
+            & ~frame.matched(pl.col("s_" + n)).is_in(sorted(self.lookup[n])).fill_null(False)
             for n in names
         ]
-        return " OR ".join(parts) or "false"
+        return pl.any_horizontal(parts) if parts else pl.lit(False)
 
 
 def matched(raw: str | None) -> str | None:
@@ -256,9 +329,9 @@ def matched(raw: str | None) -> str | None:
     return raw.strip().lower() or None
 
 
-def _flag_exists(name: str, columns: sql.Columns) -> bool:
+def _flag_exists(name: str, columns: frame.Columns) -> bool:
     if name.startswith("bad_") and name[4:] in DATE_FIELDS:
-        return columns.has(name[4:]) and sql.is_text(columns, name[4:])
+        return columns.has(name[4:]) and columns.is_text(name[4:])
     if name.startswith("blank_"):
         field_name = name[6:]
         blank_means = is_categorical(field_name) and field_name in columns.spec.blank

@@ -517,3 +517,50 @@ def test_typed_dates_in_parquet_and_date_cells_in_xlsx_read_as_the_csv_text_does
     csv_result = run(write_roster(tmp_path / "r.csv", "hr", 2000, seed=5), spec, *measures)
     other = run(write_roster(tmp_path / f"r{suffix}", "hr", 2000, seed=5), spec, *measures)
     assert other == csv_result and csv_result.rows_counted > 1900
+
+
+def test_a_filter_matches_a_spelling_trimmed_and_in_any_case_whatever_characters_it_holds() -> None:
+    """The case-insensitive pattern that filters ASCII spellings agrees with trimming and
+    lower-casing every cell, for regex characters, spaces and non-ASCII text alike."""
+    import polars as pl
+
+    from wpstrack.rosters.engine_frame import is_one_of, matched
+
+    cells = ["S&T", " s&t ", "S&T2", "c.b", "cxb", "\tCustoms & Border ", "a|b", "A", "(x)", "x",
+             "[1-2]", "1", "$^", "été", "ÉTÉ", "", "  ", None]  # fmt: skip
+    for wanted in (["s&t", "c.b", "customs & border"], ["a|b", "(x)", "[1-2]", "$^"], ["été"]):
+        frame = pl.DataFrame({"s": cells})
+        fast = frame.select(is_one_of(pl.col("s"), wanted).fill_null(False)).to_series()
+        slow = frame.select(matched(pl.col("s")).is_in(wanted).fill_null(False)).to_series()
+        assert fast.to_list() == slow.to_list(), wanted
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_xlsx])
+def test_iso_dates_with_a_time_of_day_or_slashes_read_as_their_day(
+    tmp_path: Path, writer: Any
+) -> None:
+    rows = [
+        person("A", "2025-04-01 08:30:00"),
+        person("B", "2025-06-30T17:00:00"),
+        person("C", "2025/05/02"),
+        person("D", "2025-05-03 09:15"),
+        person("E", "2025-13-01"),  # no month 13: still unreadable
+    ]
+    path = writer(tmp_path / f"times.{'csv' if writer is write_csv else 'xlsx'}", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("h", "hires", ("unit",)))
+    assert total(result, "h") == 4
+    assert result.problems["bad-date"].rows == [6]
+    assert result.unreadable == 1
+
+
+def test_hr_ids_of_spaces_only_are_blank_not_one_person_repeated(tmp_path: Path) -> None:
+    rows = [person("  ", "2025-05-01"), person("  ", "2025-05-02"), person(" ", "2025-05-03")]
+    path = write_csv(tmp_path / "spaces.csv", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("h", "hires", ("unit",)))
+    assert result.duplicates == 0 and "duplicate-person" not in result.problems
+    assert total(result, "h") == 3
+    rows += [person("A", "2025-05-04"), person("A", "2025-05-05")]  # one real duplicate
+    path = write_csv(tmp_path / "both.csv", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("h", "hires", ("unit",)))
+    assert result.duplicates == 1 and result.problems["duplicate-person"].rows == [6]
+    assert total(result, "h") == 4
