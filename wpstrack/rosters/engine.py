@@ -230,14 +230,14 @@ def aggregate(
     """Count every measure for the period [start, end] (both days included).
 
     Two checks are cheap only on clean files, so a first count skips them and a file that needs
-    them is counted once more: dates no format reads are tried again with the ISO forms of
-    ``frame.LENIENT`` (when the first format is %Y-%m-%d), and HR ids made of spaces only are
-    told from ids when duplicates were found. An HR id serves only to find duplicates, so while
-    none is found, an id of spaces changes nothing."""
+    them is counted once more: when dates did not read, they are trimmed and tried again, also
+    with the ISO forms of ``frame.LENIENT`` when the first format is %Y-%m-%d; and HR ids made
+    of spaces only are told from ids when duplicates were found. An HR id serves only to find
+    duplicates, so while none is found, an id of spaces changes nothing."""
     args = (path, fmt, spec, start, end, units, age_bands, measures)
     exact_ids = spec.kind != "hr"
     result = _aggregate(*args, lenient=False, exact_ids=exact_ids)
-    lenient = "bad-date" in result.problems and spec.date_formats[0] == "%Y-%m-%d"
+    lenient = "bad-date" in result.problems
     if lenient or (result.duplicates and not exact_ids):
         result = _aggregate(*args, lenient=lenient, exact_ids=True)
     return result

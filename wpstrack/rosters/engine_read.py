@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from wpstrack.rosters import engine_frame as frame
-from wpstrack.rosters.engine_xlsx import XlsxRefused, check_and_find_sheet, read_table
+from wpstrack.rosters.engine_xlsx import (
+    XlsxRefused,
+    check_and_find_sheet,
+    header_name,
+    read_table,
+)
 from wpstrack.rosters.spec import (
     DATE_FIELDS,
     FIELDS,
@@ -110,7 +115,7 @@ def scan(
 
 def read_headers(path: Path, fmt: str, sheet: str = "") -> list[str]:
     if fmt == "csv":
-        return [name for name, _type in _sniff(path)[1]]
+        return sniff_csv(path)[1]
     if fmt == "xlsx":
         return list(read_sheet(path, sheet).column_names)
     return list(collect_schema(scan(path, fmt)).names())
@@ -124,60 +129,61 @@ def collect_schema(frame: pl.LazyFrame) -> pl.Schema:
 
 
 def _scan_csv(path: Path) -> pl.LazyFrame:
-    """Polars reads the text; DuckDB's sniffer, which measured more forgiving, finds the
-    delimiter and quote and names the headers (a, a_1, column2 for a blank one)."""
-    dialect, headers = _sniff(path)
-    delimiter, quote = dialect
-    if len(delimiter) != 1:
-        raise RosterFileError(
-            "unreadable-file",
-            _("The file's delimiter is not one character; export it as comma-separated CSV."),
-        )
+    """Polars reads the text, with the delimiter and header names ``sniff_csv`` found."""
+    delimiter, headers = sniff_csv(path)
     return pl.scan_csv(
         path,
         separator=delimiter,
-        quote_char=quote,
+        quote_char='"',
         has_header=True,
-        new_columns=[name for name, _type in headers],
+        new_columns=headers,
         infer_schema=False,
         encoding="utf8",
     )
 
 
-def _sniff(path: Path) -> tuple[tuple[str, str | None], list[tuple[str, str]]]:
-    """(delimiter, quote or None) and the header names with DuckDB's guessed types."""
-    with connect(path) as con:
-        try:
-            found = con.execute(
-                "SELECT Delimiter, Quote, Columns FROM sniff_csv($path, header = true)",
-                {"path": str(path)},
-            ).fetchall()
-        except duckdb.Error as error:
-            raise RosterFileError.from_engine(error) from None
-    delimiter, quote, columns = found[0]
-    if not columns:
-        raise RosterFileError.from_engine(ValueError("no columns"))
-    quote = None if quote in ("(empty)", "") else quote
-    return (delimiter, quote), [(c["name"], c["type"]) for c in columns]
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_BYTES = 1 << 16
 
 
-@contextmanager
-def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB that may read ``path`` and nothing else."""
-    con = duckdb.connect(
-        config={
-            "threads": 1,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        }
-    )
+def sniff_csv(path: Path) -> tuple[str, list[str]]:
+    """The delimiter and the header names, from the file's first 64 KB (in Python: DuckDB's
+    sniffer took 0.09 s of a 0.3 s run). The delimiter is the one that splits every whole line
+    of the sample into as many fields as the header, the most fields winning (a file of one
+    column takes a comma); headers are named as a spreadsheet's are (``header_name``: a, a_1 for
+    a repeat, column2 for a blank one)."""
     try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute("SET allowed_paths = $p", {"p": [str(path)]})
-        con.execute("SET enable_external_access = false")
-        yield con
-    finally:
-        con.close()
+        with open(path, "rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+    except OSError as error:
+        raise RosterFileError.from_engine(error) from None
+    cut = head if len(head) < SNIFF_BYTES else head[: head.rfind(b"\n") + 1] or head
+    try:
+        text = cut.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if error.start < len(cut) - 3:  # not only a character cut at the sample's end
+            raise RosterFileError.from_engine(error) from None
+        text = cut[: error.start].decode("utf-8-sig")
+    try:
+        return _dialect(text)
+    except csv.Error as error:  # e.g. a NUL byte, or a cell beyond the csv module's limit
+        raise RosterFileError.from_engine(error) from None
+
+
+def _dialect(text: str) -> tuple[str, list[str]]:
+    best, best_fields = ",", 0
+    for delimiter in DELIMITERS:
+        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if row]
+        if not rows:
+            raise RosterFileError(
+                "unreadable-file", _("The file has no header row; export it again with one.")
+            )
+        width = len(rows[0])
+        if width > best_fields and all(len(row) == width for row in rows[1:]):
+            best, best_fields = delimiter, width
+    header = next(csv.reader(io.StringIO(text), delimiter=best))
+    seen: set[str] = set()
+    return best, [header_name(cell, number, seen) for number, cell in enumerate(header)]
 
 
 def read_sheet(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pa.Table:

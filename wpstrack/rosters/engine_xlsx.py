@@ -263,7 +263,7 @@ def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) ->
 
     def use(column: fastexcel.ColumnInfoNoDtype) -> bool:
         # Called once per column, in order: headers named as DuckDB's CSV reader does (a, a_1).
-        name = _header(column.name, column.index, seen)
+        name = header_name(column.name, column.index, seen)
         keep = folded is None or name.lower() in folded
         if keep:
             names[column.index] = name
@@ -291,9 +291,10 @@ def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) ->
 UNNAMED = re.compile(r"__UNNAMED__\d+")
 
 
-def _header(cell: str, number: int, seen: set[str]) -> str:
-    """A header text made unique the way DuckDB's CSV reader does (a, a_1), a blank one named
-    column<n>; ``seen`` holds the lower-cased names so far."""
+def header_name(cell: str, number: int, seen: set[str]) -> str:
+    """A header text made unique (a, a_1), a blank one named column<n>, as DuckDB's CSV reader
+    names them (the names mappings made before session 4 were written against); ``seen`` holds
+    the lower-cased names so far. CSV headers are named by it too (engine_read.sniff_csv)."""
     name = "" if UNNAMED.fullmatch(cell) else cell.strip()
     name = name or f"column{number}"
     base, suffix = name, 1

@@ -564,3 +564,56 @@ def test_hr_ids_of_spaces_only_are_blank_not_one_person_repeated(tmp_path: Path)
     result = run(path, hr_spec(), Measure("h", "hires", ("unit",)))
     assert result.duplicates == 1 and result.problems["duplicate-person"].rows == [6]
     assert total(result, "h") == 4
+
+
+def test_dates_with_spaces_around_them_read_in_any_format_and_spaces_alone_are_blank(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        person("A", " 05/02/2025 "),
+        person("B", "05/03/2025\t"),
+        person("C", "2020-01-01", "   "),
+    ]
+    path = write_csv(tmp_path / "spaced.csv", HR_HEADERS, rows)
+    spec = hr_spec(date_formats=["%m/%d/%Y", "%Y-%m-%d"])
+    result = run(path, spec, Measure("h", "hires", ("unit",)), Measure("n", "headcount", ("unit",)))
+    assert total(result, "h") == 2 and total(result, "n") == 3
+    assert not result.problems and result.unreadable == 0
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_the_delimiter_is_found_even_when_cells_hold_other_delimiters(
+    tmp_path: Path, delimiter: str
+) -> None:
+    path = tmp_path / "d.csv"
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream, delimiter=delimiter)
+        writer.writerow(HR_HEADERS)
+        writer.writerows([[*row[:6], "Y; N, or | maybe"] for row in EDGES])
+    assert read_headers(path, "csv") == HR_HEADERS
+    result = run(path, hr_spec(), Measure("n", "headcount", ("unit",)))
+    assert total(result, "n") == 3 and not result.problems
+
+
+def test_repeated_and_blank_headers_are_named_as_a_spreadsheets_are(tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_text("Org,Org, ,Sex\nCBP,ICE,x,F\n", encoding="utf-8")
+    assert read_headers(path, "csv") == ["Org", "Org_1", "column2", "Sex"]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [("Org,Sex\nCBP,Féminin\n".encode("latin-1"), "bad-encoding"),  # in the sniffed sample
+     (("Org,Sex\n" + "CBP,F\n" * 20000 + "CBP,Féminin\n").encode("latin-1"), "bad-encoding")],
+)  # fmt: skip
+def test_a_csv_that_is_not_utf8_is_refused_with_what_to_do(
+    tmp_path: Path, content: bytes, code: str
+) -> None:
+    path = tmp_path / "enc.csv"
+    path.write_bytes(content)
+    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "x", "kind": "hr",
+                       "columns": {"unit": "Org", "sex": "Sex"}})  # fmt: skip
+    with pytest.raises(RosterFileError) as refused:
+        run(path, spec, Measure("n", "headcount", ("unit",)))
+    assert refused.value.code == code
+    assert "UTF-8" in refused.value.message
