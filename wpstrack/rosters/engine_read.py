@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -15,12 +15,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from wpstrack.rosters import engine_frame as frame
-from wpstrack.rosters.engine_xlsx import (
-    XlsxRefused,
-    check_and_find_sheet,
-    header_name,
-    read_table,
-)
+from wpstrack.rosters import engine_xlsx as xlsx
+from wpstrack.rosters.engine_xlsx import header_name
 from wpstrack.rosters.spec import (
     DATE_FIELDS,
     FIELDS,
@@ -33,6 +29,7 @@ from wpstrack.rosters.spec import (
 from wpstrack.workbooks import filecheck
 
 SEX_OTHER = "other"
+T = TypeVar("T")
 
 
 class RosterFileError(Exception):
@@ -117,7 +114,7 @@ def read_headers(path: Path, fmt: str, sheet: str = "") -> list[str]:
     if fmt == "csv":
         return sniff_csv(path)[1]
     if fmt == "xlsx":
-        return list(read_sheet(path, sheet).column_names)
+        return _checked_xlsx(path, sheet, lambda name: xlsx.read_headers(path, name))
     return list(collect_schema(scan(path, fmt)).names())
 
 
@@ -187,13 +184,15 @@ def _dialect(text: str) -> tuple[str, list[str]]:
 
 
 def read_sheet(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pa.Table:
-    """An XLSX sheet's columns as Arrow, after the hostile-file checks. Called before DuckDB
-    starts, calamine's peak (0.8 GB for a million rows) has the memory to itself."""
+    """An XLSX sheet's columns as Arrow, after the hostile-file checks."""
+    return _checked_xlsx(path, sheet, lambda name: xlsx.read_table(path, name, wanted))
+
+
+def _checked_xlsx(path: Path, sheet: str, read: Callable[[str], T]) -> T:
     cap = getattr(settings, "ROSTER_XLSX_MAX_UNPACKED_MB", 4096) << 20
     try:
-        name = check_and_find_sheet(path, sheet, cap)
-        return read_table(path, name, wanted)
-    except XlsxRefused as refused:
+        return read(xlsx.check_and_find_sheet(path, sheet, cap))
+    except xlsx.XlsxRefused as refused:
         raise RosterFileError(refused.code, refused.message) from None
 
 

@@ -171,6 +171,42 @@ def work_polars(path: Path) -> int:
     return int(counted["n"].sum())
 
 
+def work_polars_people(path: Path) -> int:
+    """Bare Polars doing the duplicate-person work too, its fastest way (measured): the rows
+    repeating an id counted from the ids' 64-bit hashes, collected in the same pass as the
+    grouping for CSV (one read), by a second read of the one column for Parquet."""
+    import polars as pl
+
+    scan = pl.scan_parquet if path.suffix == ".parquet" else pl.scan_csv
+    ids = scan(path).select(pl.col("Employee ID").hash())
+    if path.suffix == ".parquet":
+        rows, keys = work_polars(path), ids.collect()
+    else:
+        counted, keys = pl.collect_all([_polars_grouping(path), ids], engine="streaming")
+        rows = int(counted["n"].sum())
+    repeated = keys.height - keys.to_series().n_unique()
+    assert repeated >= 0  # the figure is computed, whatever it is
+    return rows
+
+
+def _polars_grouping(path: Path) -> Any:
+    import polars as pl
+
+    frame = pl.scan_csv(path, infer_schema=False)
+    hire = pl.col("EOD").str.to_date("%Y-%m-%d", strict=False)
+    leave = pl.col("Separation").str.to_date("%Y-%m-%d", strict=False)
+    return (
+        frame.with_columns(h=hire, s=leave)
+        .group_by("Org", "Gender")
+        .agg(
+            pl.len().alias("n"),
+            ((pl.col("h") <= END) & (pl.col("s").is_null() | (pl.col("s") > END))).sum(),
+            pl.col("h").is_between(START, END).sum().alias("hires"),
+            pl.col("s").is_between(START, END).sum().alias("exits"),
+        )
+    )
+
+
 def work_fastexcel(path: Path) -> int:
     """The sheet's mapped columns read by fastexcel (calamine to Arrow), types as it infers
     them: the read alone, with no check of the file."""
@@ -263,6 +299,7 @@ LABELS = {
     "duckdb": "bare DuckDB",
     "duckdb-people": "bare DuckDB + distinct ids",
     "polars": "bare Polars lazy",
+    "polars-people": "bare Polars + distinct ids",
     "fastexcel": "bare fastexcel read",
 }
 WORKERS = {
@@ -271,6 +308,7 @@ WORKERS = {
     "duckdb": work_duckdb,
     "duckdb-people": work_duckdb_people,
     "polars": work_polars,
+    "polars-people": work_polars_people,
     "fastexcel": work_fastexcel,
 }
 
@@ -415,7 +453,7 @@ class Command(BaseCommand):
         out = self.stdout.write
         size = path.stat().st_size >> 20
         bare = ["duckdb", "polars"] if name != "xlsx" else ["fastexcel"]
-        plain = ["ours-noid", "duckdb", "duckdb-people", "polars"]
+        plain = ["ours-noid", "duckdb", "duckdb-people", "polars", "polars-people"]
         workers = ["run", "ours", *(plain if name != "xlsx" else bare)]
         figures = {worker: self._measure(worker, path, runs) for worker in workers}
         run, ours = figures["run"], figures["ours"]
@@ -429,22 +467,27 @@ class Command(BaseCommand):
             if worker == "run":
                 out(f"    {_run_detail(found)}")
         ratio = run["seconds"] / fastest
-        met = (
-            run["seconds"] < GOALS[name] and ratio <= RATIO_GOAL and run["peak_mb"] < MEMORY_GOAL_MB
-        )
+        checks = [
+            (f"run {run['seconds']:.2f} s < {GOALS[name]} s", run["seconds"] < GOALS[name]),
+            (
+                f"peak {run['peak_mb']:.0f} MB < {MEMORY_GOAL_MB} MB",
+                run["peak_mb"] < MEMORY_GOAL_MB,
+            ),
+            (f"{ratio:4.2f}x the fastest bare <= {RATIO_GOAL}x", ratio <= RATIO_GOAL),
+        ]
+        if "polars-people" in figures:
+            same = min(figures[w]["seconds"] for w in ("duckdb-people", "polars-people"))
+            checks.append(
+                (f"{run['seconds'] / same:4.2f}x the fastest bare doing the distinct-id work too"
+                 f" <= {RATIO_GOAL}x", run["seconds"] / same <= RATIO_GOAL)
+            )  # fmt: skip
+        out("  whole run: " + "; ".join(f"{t} {'met' if ok else 'NOT MET'}" for t, ok in checks))
+        if name == "xlsx":
+            out("  (DuckDB and Polars read no XLSX without extensions)")
         out(
-            f"  whole run / fastest bare {ratio:4.2f}x (goal <= {RATIO_GOAL}x)   run {run['seconds']:.2f} s"
-            f" (goal < {GOALS[name]} s)   peak {run['peak_mb']:.0f} MB (goal < {MEMORY_GOAL_MB} MB)"
-            f"   {'met' if met else 'NOT MET'}"
-            + ("" if name != "xlsx" else "   (DuckDB and Polars read no XLSX without extensions)")
+            f"  engine alone: {ours['seconds']:.2f} s, {ours['seconds'] / fastest:4.2f}x the fastest"
+            f" bare, peak {ours['peak_mb']:.0f} MB"
         )
-        out(
-            f"  engine alone / fastest bare {ours['seconds'] / fastest:4.2f}x   engine"
-            f" {ours['seconds']:.2f} s   peak {ours['peak_mb']:.0f} MB"
-        )
-        if "duckdb-people" in figures:
-            same = ours["seconds"] / figures["duckdb-people"]["seconds"]
-            out(f"  engine alone / bare DuckDB doing the same distinct-id work {same:4.2f}x")
 
 
 def _run_detail(found: dict[str, Any]) -> str:
