@@ -277,10 +277,11 @@ def _aggregate(
     grouping = _grouping(rows(), columns, measures, (start, end))
     result = Result()
     if columns.has("person_id"):
-        key = frame.duplicate_key(spec.kind, columns).alias("key")
-        people = rows().filter(KEEP & frame.col("pid").is_not_null()).select(key)
+        # No filter: the kept rows' keys, null for the others and for rows without an id.
+        key = frame.duplicate_key(spec.kind, columns)
+        people = rows().select(pl.when(KEEP & frame.col("pid").is_not_null()).then(key))
         groups, keys = collect_all([grouping, people], shared=fmt == "csv")
-        result.duplicates = keys.height - keys.to_series().n_unique()
+        result.duplicates = _repeated(keys.to_series())
     else:
         groups = collect(grouping)
     result.rows_read = int(groups["n_rows"].sum())
@@ -293,6 +294,12 @@ def _aggregate(
 
 
 KEEP = frame.col("keep")
+
+
+def _repeated(keys: pl.Series) -> int:
+    """Rows whose key an earlier row has (nulls are no one's key)."""
+    blanks = keys.null_count()
+    return len(keys) - blanks - (keys.n_unique() - (1 if blanks else 0))
 
 
 def _marks(reader: Reader, columns: frame.Columns, measures: Sequence[Measure]) -> list[pl.Expr]:

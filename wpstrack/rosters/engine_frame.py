@@ -4,7 +4,7 @@ over a lazy scan of the file.
 Why Polars rather than DuckDB SQL: measured here (bench-rosters, 2 cores) Polars groups a 10M-row
 CSV in about 1.0 s where DuckDB takes 1.3-1.7 s, and Parquet in 0.1-0.2 s where DuckDB takes
 0.26-0.38 s; and it counts 10M distinct person keys in 0.2 s, which DuckDB's count(DISTINCT) takes
-a second to do. DuckDB still sniffs the CSV dialect and names the headers (engine_read).
+a second to do.
 
 Why group by spellings and map afterwards: a unit has a handful of spellings and sex a dozen, so
 the grouped result has hundreds of rows however long the file is. Mapping spellings to unit codes,

@@ -42,7 +42,7 @@ class RosterFileError(Exception):
 
     @classmethod
     def from_engine(cls, error: Exception) -> RosterFileError:
-        """DuckDB's and Polars' own messages can quote cell values, so they are never passed on."""
+        """The reader's own message can quote cell values, so it is never passed on."""
         text = str(error).lower()
         if "unicode" in text or "utf-8" in text or "utf8" in text:
             return cls("bad-encoding", _("The file is not UTF-8 text; save it as CSV UTF-8."))

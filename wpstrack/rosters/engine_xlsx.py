@@ -1,4 +1,4 @@
-"""An uploaded .xlsx roster, checked for hostile content and handed to DuckDB as Arrow columns.
+"""An uploaded .xlsx roster, checked for hostile content and handed to the engine as Arrow columns.
 
 Why not ``filecheck.inspect`` as is: it holds every part unpacked in memory and lists every cell
 reference, which for a million-row roster is gigabytes. So the small parts go through its checks
@@ -282,7 +282,7 @@ def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) ->
     seen: set[str] = set()
 
     def use(column: fastexcel.ColumnInfoNoDtype) -> bool:
-        # Called once per column, in order: headers named as DuckDB's CSV reader does (a, a_1).
+        # Called once per column, in order: headers named by header_name (a, a_1).
         name = header_name(column.name, column.index, seen)
         keep = folded is None or name.lower() in folded
         if keep:

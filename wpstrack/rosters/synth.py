@@ -43,8 +43,13 @@ def _pick(values: str, stream: int) -> str:
     return f"{values}[1 + (hash(i, $seed, {stream}) % len({values}))::INTEGER]"
 
 
-def _sex(messy: bool) -> str:
-    clean = f"CASE WHEN {_draw(1, 1000)} < 470 THEN 'F' WHEN {_draw(1, 1000)} < 995 THEN 'M' ELSE '' END"
+def _sex(messy: bool, women: str = "470") -> str:
+    """F for ``women`` per thousand (SQL, so it may depend on the row), M for the rest but 5 in
+    a thousand left blank."""
+    clean = (
+        f"CASE WHEN {_draw(1, 1000)} < {women} THEN 'F' WHEN {_draw(1, 1000)} < 995 THEN 'M' "
+        "ELSE '' END"
+    )
     if not messy:
         return clean
     return f"CASE WHEN {_draw(20, 100)} < 6 THEN {_pick('$messy_sex', 21)} ELSE {clean} END"
@@ -69,6 +74,13 @@ def _date(days: str, messy: bool, stream: int) -> str:
     )
 
 
+# Women per thousand in an HR extract: 12% in the law-enforcement series (the first four of
+# SERIES), as women are 12% of US sworn officers (policechiefmagazine.org, cited with the 30x30
+# initiative in the design's DOMAIN-FACTS), 47% elsewhere; so the demo's share of women in
+# law-enforcement positions looks like a real one, far below its 30x30 target.
+HR_WOMEN = "(CASE WHEN (hash(i, $seed, 7) % len($series)) < 4 THEN 120 ELSE 470 END)"
+
+
 def _hr_sql(messy: bool) -> str:
     hire = f"{_draw(4, AS_OF_DAYS - 30)}"
     # A quarter of the people have left, some time after their hire and before the as-of date.
@@ -81,7 +93,7 @@ def _hr_sql(messy: bool) -> str:
     person = "i" if not messy else f"CASE WHEN i > 0 AND {_draw(25, 200)} = 0 THEN i - 1 ELSE i END"
     return f"""
         SELECT printf('E%08d', {person} + 1) AS "Employee ID", {_unit(messy)} AS "Org",
-               {_sex(messy)} AS "Gender",
+               {_sex(messy, HR_WOMEN)} AS "Gender",
                CASE WHEN {"false" if not messy else _draw(26, 100) + " = 0"} THEN ''
                     ELSE (1958 + {_draw(3, 47)})::VARCHAR END AS "Year of birth",
                {_date(hire, messy, 10)} AS "EOD", {_date(leave, messy, 12)} AS "Separation",
