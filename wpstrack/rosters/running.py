@@ -304,18 +304,12 @@ def _write(
         if not errors:
             run.results, run.skipped = results, skipped
             rules = {rule.metric_code: _rule_text(rule) for rule in prepared.rules}
+            reasons = {code: f"{why}; {rule}" for code, rule in rules.items()}
             for submission, plan, cleaned in writes:
-                changed: list[str] = []
-                for code, cells in cleaned.items():
-                    # One store per metric, so each value's audit row names the rule behind it.
-                    changed += store_entry(
-                        submission,
-                        plan,
-                        {code: cells},
-                        {},
-                        actor=run.actor,
-                        reason=f"{why}; {rules[code]}",
-                    )
+                # Each value's audit row names the rule behind it (reasons per metric).
+                changed = store_entry(
+                    submission, plan, cleaned, {}, actor=run.actor, reason=why, reasons=reasons
+                )
                 _mark_changed(run, submission, changed, why)
             _finish_done(run, upload, started)
             return run

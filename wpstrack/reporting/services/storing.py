@@ -7,6 +7,7 @@ UPDATE per batch for values, the same for action updates, and the audit rows), n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +45,7 @@ def store_entry(
     actor: User | None,
     reason: str = "",
     actor_label: str | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Store checked figures and action updates; return the changed cells ("CODE combo", "action CODE").
 
@@ -52,7 +54,8 @@ def store_entry(
     A cell whose shown value is unchanged is left alone; an empty new cell with no comment is
     not created. Bulk writes: one query per kind of write (per database batch), not one per
     cell; one audit row per changed value / action update (``value.set``,
-    ``action_update.set``) with its ``[old, new]`` changes, the unit and the reason."""
+    ``action_update.set``) with its ``[old, new]`` changes, the unit and the reason
+    (``reasons[metric code]`` for a value when given, e.g. the roster rule behind it)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("store_entry must be called inside the caller's transaction")
     now = timezone.now()
@@ -67,9 +70,11 @@ def store_entry(
                 "obj": obj,
                 "unit": submission.unit,
                 "changes": differences,
-                "reason": reason,
+                "reason": (reasons or {}).get(cell.split(" ", 1)[0], reason)
+                if action == "value.set"
+                else reason,
             }
-            for _cell, action, obj, differences in stored
+            for cell, action, obj, differences in stored
         ]
     )
     return [cell for cell, _action, _obj, _differences in stored]
@@ -159,6 +164,8 @@ def _store_actions(
     now: dt.datetime,
 ) -> list[Stored]:
     """Write the changed action updates in bulk; the caller audits them, as for values."""
+    if not rows:  # a bulk store of figures only (a roster run) reads no action update
+        return []
     existing = {u.element_id: u for u in submission.action_updates.all()}
     elements = {element.pk: element for element in plan.actions}
     missing = set(rows) - set(elements)
