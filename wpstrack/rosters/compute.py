@@ -203,9 +203,12 @@ def cells_for_unit(
     unit_code: str,
     combos: Sequence[str],
     tree: UnitTree,
-) -> tuple[dict[str, dict[str, str]], dict[str, Figure]]:
-    """The raw cells of one metric for one unit's draft, and the figures behind them."""
+) -> tuple[dict[str, dict[str, str]], dict[str, Figure], Figure]:
+    """The raw cells of one metric for one unit's draft, the figures behind them, and what of
+    the unit's rows fell in none of its parts (rows coded to the unit itself when it is broken
+    down by sub-unit, a category the metric does not list), for the run to say, never drop."""
     figures: dict[str, Figure] = {combo: Figure() for combo in combos}
+    unplaced = Figure()
     subtree = tree.under(unit_code)
     child_trees = {child: tree.under(child) for child in tree.children.get(unit_code, [])}
     has_unit = rule.dims[:1] == ("unit",)
@@ -216,10 +219,14 @@ def cells_for_unit(
         cats = dict(zip(dim_names, key[1:] if has_unit else key, strict=True))
         if has_unit and leaf not in subtree:
             continue
+        placed = False
         for combo, combo_parts in parts.items():
             if _matches(combo_parts, leaf, cats, unit_code, child_trees):
                 figures[combo].add(counts)
-    return {combo: _raw(rule, fig) for combo, fig in figures.items()}, figures
+                placed = True
+        if not placed:
+            unplaced.add(counts)
+    return {combo: _raw(rule, fig) for combo, fig in figures.items()}, figures, unplaced
 
 
 def _matches(
@@ -252,6 +259,10 @@ def _raw(rule: RulePlan, figure: Figure) -> dict[str, str]:
 def _plain(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text
+
+
+def is_empty(figure: Figure) -> bool:
+    return not (figure.number or figure.numerator or figure.denominator)
 
 
 def total_of(rule: RulePlan, figures: Mapping[str, Figure]) -> dict[str, Any]:

@@ -346,19 +346,20 @@ def _unit_values(
         item = items.get(rule.metric_code)
         if item is None or code not in prepared.units.get(rule.metric_code, []):
             continue
-        cells, figures = compute.cells_for_unit(
+        cells, figures, unplaced = compute.cells_for_unit(
             rule, result.values.get(rule.engine.key, {}), code, item.combos, tree
         )
         values[rule.metric_code] = cells
-        rows.append(
-            {
-                "unit": code,
-                "metric": rule.metric_code,
-                "measure": rule.measure,
-                "total": compute.total_of(rule, figures),
-                "cells": len(cells),
-            }
-        )
+        row = {
+            "unit": code,
+            "metric": rule.metric_code,
+            "measure": rule.measure,
+            "total": compute.total_of(rule, figures),
+            "cells": len(cells),
+        }
+        if not compute.is_empty(unplaced):
+            row["unplaced"] = compute.total_of(rule, {"": unplaced})
+        rows.append(row)
     return values, rows
 
 

@@ -365,6 +365,7 @@ def roster_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "problems": run.problems,
             "refusal": run.refusal,
             "results": run.results,
+            "has_unplaced": any(row.get("unplaced") for row in run.results),
             "skipped": run.skipped,
             "round_url": reverse("round-detail", args=[run.reporting_round.pk]),
         },

@@ -26,7 +26,7 @@ def rule(kind: str, dims: tuple[str, ...]) -> RulePlan:
 
 
 def test_a_unit_gets_the_rows_of_its_whole_subtree_by_sex():
-    cells, _figures = cells_for_unit(
+    cells, _figures, _unplaced = cells_for_unit(
         rule("headcount", ("unit", "sex")), VALUES, "DHS-ICE", ["sex=women", "sex=men"], TREE
     )
     assert cells == {"sex=women": {"number": "2"}, "sex=men": {"number": "1"}}
@@ -34,7 +34,7 @@ def test_a_unit_gets_the_rows_of_its_whole_subtree_by_sex():
 
 def test_a_breakdown_by_sub_unit_rolls_grandchildren_into_their_child():
     combos = ["unit=DHS-CBP|sex=women", "unit=DHS-ICE|sex=women"]
-    cells, _figures = cells_for_unit(
+    cells, _figures, _unplaced = cells_for_unit(
         rule("headcount", ("unit", "sex")), VALUES, "DHS", combos, TREE
     )
     assert cells == {
@@ -44,7 +44,7 @@ def test_a_breakdown_by_sub_unit_rolls_grandchildren_into_their_child():
 
 
 def test_a_unit_without_sub_units_is_broken_down_by_itself():
-    cells, _figures = cells_for_unit(
+    cells, _figures, _unplaced = cells_for_unit(
         rule("headcount", ("unit",)),
         {("DHS-CBP",): Counts(number=8)},
         "DHS-CBP",
@@ -60,8 +60,21 @@ def test_shares_add_numerators_and_denominators_and_an_empty_one_stays_blank():
         ("DHS-ICE-ERO",): Counts(numerator=2, denominator=2),
     }
     share = rule("share_women", ("unit",))
-    cells, figures = cells_for_unit(share, values, "DHS", [""], TREE)
+    cells, figures, _unplaced = cells_for_unit(share, values, "DHS", [""], TREE)
     assert cells == {"": {"numerator": "5", "denominator": "10"}}
     assert figures[""].denominator == Decimal(10)
-    empty, _figures = cells_for_unit(share, {}, "DHS", [""], TREE)
+    empty, _figures, _unplaced = cells_for_unit(share, {}, "DHS", [""], TREE)
     assert empty == {"": {}}
+
+
+def test_rows_coded_to_a_unit_broken_down_by_sub_unit_are_counted_aside_not_dropped():
+    combos = ["unit=DHS-CBP|sex=men", "unit=DHS-ICE|sex=men"]
+    cells, _figures, unplaced = cells_for_unit(
+        rule("headcount", ("unit", "sex")), {**VALUES, ("DHS", "men"): Counts(number=4)}, "DHS",
+        combos, TREE,
+    )  # fmt: skip
+    assert cells == {
+        "unit=DHS-CBP|sex=men": {"number": "5"},
+        "unit=DHS-ICE|sex=men": {"number": "1"},
+    }
+    assert unplaced.number == 4 + 3 + 2  # DHS itself, and the women no part of these lists

@@ -379,3 +379,41 @@ class RunRosterCommandTests(RosterRunCase):
                 mapping=self.mapping.slug,
                 email="fatima@example.org",
             )
+
+
+class SubUnitBreakdownTests(RosterRunCase):
+    """A metric broken down by sub-unit: rows coded to the reporting unit itself are in none of
+    its parts, and the run says so rather than dropping them unseen."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        document = plan_document(
+            [plan_action("1", ["DHS"], [plan_metric("1-M1", "count", ["unit"])])], slug="tiny-units"
+        )
+        load_plan_document(document, file_name="units.yaml", sha256="1" * 64, actor=None)
+        cls.plan = Plan.objects.get(slug="tiny-units")
+
+    def setUp(self) -> None:
+        RoundCase.setUp(self)  # the round, not the other plan's mapping
+        self.mapping = services.save_mapping(
+            plan=self.plan,
+            data={
+                **MAPPING,
+                "name": "by unit",
+                "rules": [{"metric": "1-M1", "measure": "headcount"}],
+            },
+            actor=self.w.cora,
+        )
+
+    def test_rows_at_the_unit_itself_are_shown_as_in_none_of_the_parts(self):
+        rows = [*ROWS, "EMP-0007,DHS,F,2020-01-01,,1811", "EMP-0008,DHS,M,2020-01-01,,1811"]
+        run = self.run_it(self.upload(rows))
+        assert run.state == RosterRun.DONE, run.refusal
+        assert self.value("DHS", "1-M1", "unit=DHS-CBP").number == 2
+        row = next(r for r in run.results if r["unit"] == "DHS")
+        assert row["total"]["number"] == 3 and row["unplaced"] == {"number": 2}
+        self.client.force_login(self.w.cora)
+        page = self.client.get(f"/plans/tiny-units/rosters/runs/{run.pk}")
+        assert page.status_code == 200
+        assert "none of a metric" in page.content.decode()

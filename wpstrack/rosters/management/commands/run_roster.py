@@ -100,7 +100,8 @@ class Command(BaseCommand):
         for reason in run.refusal:
             self.stdout.write(f"refused: {reason['message']}")
         for row in run.results:
+            aside = f"; in none of its parts: {row['unplaced']}" if row.get("unplaced") else ""
             self.stdout.write(
                 f"  {row['unit']} {row['metric']} {row['measure']}: {row['total']} "
-                f"({len(row.get('changed', []))} cell(s) changed)"
+                f"({len(row.get('changed', []))} cell(s) changed{aside})"
             )
