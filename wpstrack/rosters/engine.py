@@ -234,33 +234,35 @@ def aggregate(
     with the ISO forms of ``frame.LENIENT`` when the first format is %Y-%m-%d; and HR ids made
     of spaces only are told from ids when duplicates were found. An HR id serves only to find
     duplicates, so while none is found, an id of spaces changes nothing."""
-    args = (path, fmt, spec, start, end, units, age_bands, measures)
+    job = Job(path, fmt, spec, (start, end), units, age_bands, measures)
     exact_ids = spec.kind != "hr"
-    result = _aggregate(*args, lenient=False, exact_ids=exact_ids)
+    result = _aggregate(job, lenient=False, exact_ids=exact_ids)
     lenient = "bad-date" in result.problems
     if lenient or (result.duplicates and not exact_ids):
-        result = _aggregate(*args, lenient=lenient, exact_ids=True)
+        result = _aggregate(job, lenient=lenient, exact_ids=True)
     return result
 
 
-def _aggregate(
-    path: Path,
-    fmt: str,
-    spec: Spec,
-    start: dt.date,
-    end: dt.date,
-    units: Mapping[str, str],
-    age_bands: Sequence[str],
-    measures: Sequence[Measure],
-    *,
-    lenient: bool,
-    exact_ids: bool,
-) -> Result:
+@dataclass(frozen=True)
+class Job:
+    """What ``aggregate`` was asked, for each of its counts."""
+
+    path: Path
+    fmt: str
+    spec: Spec
+    period: tuple[dt.date, dt.date]
+    units: Mapping[str, str]
+    age_bands: Sequence[str]
+    measures: Sequence[Measure]
+
+
+def _aggregate(job: Job, *, lenient: bool, exact_ids: bool) -> Result:
+    spec, fmt, measures, (start, end) = job.spec, job.fmt, job.measures, job.period
     _check_measures(spec, measures)
-    reader = Reader(spec, units, age_bands)
+    reader = Reader(spec, job.units, job.age_bands)
     dims = list(dict.fromkeys(d for m in measures for d in m.dims))
     where = [f for m in measures for f in m.where]
-    scanned = scan(path, fmt, spec.sheet, spec.columns.values())
+    scanned = scan(job.path, fmt, spec.sheet, spec.columns.values())
     columns = _columns(scanned, spec)
     columns.lenient_dates, columns.exact_ids = lenient, exact_ids
     needed = frame.needed_fields(spec, [d for d in dims if d != "age"], [*spec.filters, *where])

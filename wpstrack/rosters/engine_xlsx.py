@@ -242,6 +242,12 @@ def _not_standard() -> XlsxRefused:
     )
 
 
+def _damaged() -> XlsxRefused:
+    return XlsxRefused(
+        "corrupt-file", _("The file is damaged: it is not a complete .xlsx workbook.")
+    )
+
+
 def _too_big() -> XlsxRefused:
     return XlsxRefused(
         "too-many-cells",
@@ -261,9 +267,7 @@ def read_headers(path: Path, sheet: str) -> list[str]:
         columns = fastexcel.read_excel(str(path)).load_sheet(sheet, n_rows=1, eager=False)
         found = columns.available_columns()
     except fastexcel.FastExcelError:
-        raise XlsxRefused(
-            "corrupt-file", _("The file is damaged: it is not a complete .xlsx workbook.")
-        ) from None
+        raise _damaged() from None
     if not found:
         raise XlsxRefused("no-header", _("The sheet is empty: it has no header row."))
     seen: set[str] = set()
@@ -294,9 +298,7 @@ def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) ->
             sheet, dtypes="string", use_columns=use, eager=True
         )
     except fastexcel.FastExcelError:
-        raise XlsxRefused(
-            "corrupt-file", _("The file is damaged: it is not a complete .xlsx workbook.")
-        ) from None
+        raise _damaged() from None
     if not seen:
         raise XlsxRefused("no-header", _("The sheet is empty: it has no header row."))
     assert isinstance(batch, pa.RecordBatch)  # eager=True gives a batch
