@@ -24,6 +24,7 @@ from wpstrack.rosters.engine_read import (
     RosterFileError,
     collect_schema,
     detect_format,
+    first_long_row,
     read_headers,
     scan,
 )
@@ -236,10 +237,20 @@ def aggregate(
     duplicates, so while none is found, an id of spaces changes nothing."""
     job = Job(path, fmt, spec, (start, end), units, age_bands, measures)
     exact_ids = spec.kind != "hr"
-    result = _aggregate(job, lenient=False, exact_ids=exact_ids)
-    lenient = "bad-date" in result.problems
-    if lenient or (result.duplicates and not exact_ids):
-        result = _aggregate(job, lenient=lenient, exact_ids=True)
+    try:
+        result = _aggregate(job, lenient=False, exact_ids=exact_ids)
+        lenient = "bad-date" in result.problems
+        if lenient or (result.duplicates and not exact_ids):
+            result = _aggregate(job, lenient=lenient, exact_ids=True)
+    except RosterFileError as error:
+        if error.code != "long-row" or fmt != "csv":
+            raise
+        row = first_long_row(path)  # the error path alone pays for finding it
+        if row is None:
+            raise
+        raise RosterFileError(
+            error.code, _("Row %(row)s: %(message)s") % {"row": row, "message": error.message}
+        ) from None
     return result
 
 

@@ -46,10 +46,38 @@ class RosterFileError(Exception):
         text = str(error).lower()
         if "unicode" in text or "utf-8" in text or "utf8" in text:
             return cls("bad-encoding", _("The file is not UTF-8 text; save it as CSV UTF-8."))
+        if "more fields than defined" in text:
+            return cls("long-row", long_row())
         return cls(
             "unreadable-file",
             _("The file could not be read as a table with a header row; export it again."),
         )
+
+
+def long_row() -> str:
+    return _(
+        "A row has more cells than the header row has columns: a cell holds the delimiter "
+        "without quotes around it, or the header lacks a column. Quote such cells or add the "
+        "header, and upload the file again."
+    )
+
+
+RAGGED_SCAN_ROWS = 2_000_000  # how far the error path looks for the row, at most
+
+
+def first_long_row(path: Path) -> int | None:
+    """The file row (2 = the first under the header) of the first line with more cells than the
+    header, for the message; None when not found within RAGGED_SCAN_ROWS lines."""
+    delimiter, headers = sniff_csv(path)
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as stream:
+        reader = csv.reader(stream, delimiter=delimiter)
+        next(reader, None)
+        for number, row in enumerate(reader, start=2):
+            if len(row) > len(headers):
+                return number
+            if number > RAGGED_SCAN_ROWS:
+                return None
+    return None
 
 
 def detect_format(path: Path) -> str:
@@ -168,7 +196,10 @@ def sniff_csv(path: Path) -> tuple[str, list[str]]:
 
 
 def _dialect(text: str) -> tuple[str, list[str]]:
-    best, best_fields = ",", 0
+    """The delimiter that splits the header into the most fields, preferring one that splits at
+    least 90% of the sample's lines as it splits the header (a stray line must not make a file
+    of many columns read as one)."""
+    best, best_score = ",", (False, 0)
     for delimiter in DELIMITERS:
         rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if row]
         if not rows:
@@ -176,9 +207,18 @@ def _dialect(text: str) -> tuple[str, list[str]]:
                 "unreadable-file", _("The file has no header row; export it again with one.")
             )
         width = len(rows[0])
-        if width > best_fields and all(len(row) == width for row in rows[1:]):
-            best, best_fields = delimiter, width
-    header = next(csv.reader(io.StringIO(text), delimiter=best))
+        alike = sum(len(row) == width for row in rows)
+        score = (width > 1 and alike >= 0.9 * len(rows), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    reader = csv.reader(io.StringIO(text), delimiter=best)
+    header = next(reader)
+    for row in reader:  # the sample's rows; beyond it, see first_long_row
+        if len(row) > len(header):
+            raise RosterFileError(
+                "long-row",
+                _("Row %(row)s: %(message)s") % {"row": reader.line_num, "message": long_row()},
+            )
     seen: set[str] = set()
     return best, [header_name(cell, number, seen) for number, cell in enumerate(header)]
 

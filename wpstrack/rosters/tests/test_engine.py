@@ -617,3 +617,24 @@ def test_a_csv_that_is_not_utf8_is_refused_with_what_to_do(
         run(path, spec, Measure("n", "headcount", ("unit",)))
     assert refused.value.code == code
     assert "UTF-8" in refused.value.message
+
+
+def test_a_stray_line_does_not_change_the_delimiter_and_a_long_row_is_named(tmp_path: Path) -> None:
+    rows = [",".join(person(str(n), "2025-05-01")) for n in range(30)]
+    rows[20] += ",Arlington, VA"  # an unquoted cell holding the delimiter
+    path = tmp_path / "long.csv"
+    path.write_text(",".join(HR_HEADERS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(RosterFileError) as refused:
+        read_headers(path, "csv")
+    assert refused.value.code == "long-row"
+    assert refused.value.message.startswith("Row 22:")
+    # Beyond the sniffed sample a long row is read by its first columns, unless every column
+    # is read: then the run is refused with the row's number.
+    rows = rows[:20] + rows[21:] + [",".join(person(f"B{n}", "2025-05-01")) for n in range(3000)]
+    rows.append(",".join(person("X", "2025-05-01")) + ",Arlington, VA")
+    path.write_text(",".join(HR_HEADERS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert total(run(path, hr_spec(), Measure("h", "hires", ("unit",))), "h") == len(rows)
+    with pytest.raises(RosterFileError) as refused:  # leadership read as a dimension
+        run(path, hr_spec(), Measure("h", "hires", ("leadership",)))
+    assert refused.value.code == "long-row"
+    assert refused.value.message.startswith(f"Row {len(rows) + 1}:")
