@@ -142,20 +142,24 @@ def spellings(
     present = {name.strip().lower() for name in collect_schema(scanned).names()}
     found = {n: spec.columns[n] for n in wanted if spec.columns[n].strip().lower() in present}
     columns = _columns(scanned, replace(spec, columns=found))
-    queries = []
-    for name in found:
-        text = frame.col(columns.found[name][0]).cast(pl.String).str.strip_chars()
-        text = pl.when(text == "").then(None).otherwise(text).alias("spelling")
-        queries.append(
-            scanned.select(text)
+    # Grouped by the raw cell first (a few hundred values however long the file), then trimmed
+    # and lower-cased on the groups: doing it to every cell took 3.8 s on ten million rows.
+    queries = [
+        scanned.group_by(frame.col(columns.found[name][0]).cast(pl.String).alias("raw")).len("n")
+        for name in found
+    ]
+    result: dict[str, list[tuple[str, int]]] = {}
+    for name, raw in zip(found, collect_all(queries, shared=True), strict=True):
+        text = pl.col("raw").str.strip_chars()
+        rows = (
+            raw.with_columns(spelling=pl.when(text == "").then(None).otherwise(text))
             .group_by(pl.col("spelling").str.to_lowercase().alias("key"))
-            .agg(pl.col("spelling").min(), pl.len().alias("n"))
+            .agg(pl.col("spelling").min(), pl.col("n").sum())
             .sort(["n", "spelling"], descending=[True, False], nulls_last=True)
             .head(limit)
+            .select("spelling", "n")
+            .rows()
         )
-    result: dict[str, list[tuple[str, int]]] = {}
-    for name, found_rows in zip(found, collect_all(queries, shared=True), strict=True):
-        rows = found_rows.select("spelling", "n").rows()
         result[name] = [(value or "", int(count)) for value, count in rows]
     return result
 
