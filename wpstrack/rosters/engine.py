@@ -145,7 +145,7 @@ def spellings(
     # Grouped by the raw cell first (a few hundred values however long the file), then trimmed
     # and lower-cased on the groups: doing it to every cell took 3.8 s on ten million rows.
     queries = [
-        scanned.group_by(frame.col(columns.found[name][0]).cast(pl.String).alias("raw")).len("n")
+        scanned.group_by(pl.col(columns.found[name][0]).cast(pl.String).alias("raw")).len("n")
         for name in found
     ]
     result: dict[str, list[tuple[str, int]]] = {}
@@ -247,14 +247,13 @@ def aggregate(
         if lenient or (result.duplicates and not exact_ids):
             result = _aggregate(job, lenient=lenient, exact_ids=True)
     except RosterFileError as error:
-        if error.code != "long-row" or fmt != "csv":
+        # Polars refuses the row without its number: the error path alone pays for finding it.
+        if error.code != "long-row" or error.row is not None or fmt != "csv":
             raise
-        row = first_long_row(path)  # the error path alone pays for finding it
+        row = first_long_row(path)
         if row is None:
             raise
-        raise RosterFileError(
-            error.code, _("Row %(row)s: %(message)s") % {"row": row, "message": error.message}
-        ) from None
+        raise RosterFileError.long_row(row) from None
     return result
 
 
@@ -296,7 +295,7 @@ def _aggregate(job: Job, *, lenient: bool, exact_ids: bool) -> Result:
     if columns.has("person_id"):
         # No filter: the kept rows' keys, null for the others and for rows without an id.
         key = frame.duplicate_key(spec.kind, columns)
-        people = rows().select(pl.when(KEEP & frame.col("pid").is_not_null()).then(key))
+        people = rows().select(pl.when(KEEP & pl.col("pid").is_not_null()).then(key))
         groups, keys = collect_all([grouping, people], shared=fmt == "csv")
         result.duplicates = _repeated(keys.to_series())
     else:
@@ -310,7 +309,7 @@ def _aggregate(job: Job, *, lenient: bool, exact_ids: bool) -> Result:
     return result
 
 
-KEEP = frame.col("keep")
+KEEP = pl.col("keep")
 
 
 def _repeated(keys: pl.Series) -> int:
@@ -360,7 +359,7 @@ def _grouping(
     parts = []
     for number, measure in enumerate(measures):
         conditions = frame.measure_exprs(measure.kind, spec.kind, columns, *period)
-        extra = [frame.col(f"w{number}")] if measure.where else []
+        extra = [pl.col(f"w{number}")] if measure.where else []
         people = measure.kind in frame.PEOPLE_MEASURES or (
             measure.kind == "share_women" and spec.kind != "hr"
         )
@@ -377,13 +376,13 @@ def _unique(rows: pl.LazyFrame, columns: frame.Columns) -> pl.LazyFrame:
     kind = columns.spec.kind
     kept = rows.filter(KEEP)
     names, descending, nulls_last = frame.dedup_sort(kind, columns)
-    with_id = kept.filter(frame.col("pid").is_not_null())
+    with_id = kept.filter(pl.col("pid").is_not_null())
     if names:
         with_id = with_id.sort(names, descending=descending, nulls_last=nulls_last)
     first = with_id.unique(
         subset=frame.key_columns(kind, columns), keep="first", maintain_order=True
     )
-    return pl.concat([first, kept.filter(frame.col("pid").is_null())])
+    return pl.concat([first, kept.filter(pl.col("pid").is_null())])
 
 
 def _grouped_columns(
@@ -484,7 +483,7 @@ def _problem_rows(
     if not conditions:
         return
     firsts = [
-        frame.col("file_row").filter(condition).head(MAX_PROBLEM_ROWS).implode().alias(code)
+        pl.col("file_row").filter(condition).head(MAX_PROBLEM_ROWS).implode().alias(code)
         for code, condition in conditions.items()
     ]
     found = collect(kept.select(firsts), streaming=False).row(0)

@@ -56,10 +56,6 @@ class Columns:
         return self.found[name][1] == pl.String
 
 
-def col(name: str) -> pl.Expr:
-    return pl.col(name)
-
-
 def blank(text: pl.Expr) -> pl.Expr:
     """No value, or only white space: one search for a character that is not white space (which
     stops at the first character of nearly every cell) rather than trimming every cell."""
@@ -67,7 +63,9 @@ def blank(text: pl.Expr) -> pl.Expr:
 
 
 def empty(trimmed: pl.Expr) -> pl.Expr:
-    """Blank, for text already trimmed (dates and numbers): a length test, no search."""
+    """Blank by length alone, no search: exact for trimmed text (dates and numbers on a lenient
+    count); on untrimmed text a cell of spaces passes for a value, which the first count allows
+    (``engine.aggregate`` counts again when that could matter)."""
     return trimmed.is_null() | (trimmed.str.len_bytes() == 0)
 
 
@@ -78,7 +76,7 @@ def matched(text: pl.Expr) -> pl.Expr:
 
 def _text(columns: Columns, name: str) -> pl.Expr:
     column, kind = columns.found[name]
-    return col(column) if kind == pl.String else col(column).cast(pl.String)
+    return pl.col(column) if kind == pl.String else pl.col(column).cast(pl.String)
 
 
 def _is_typed_date(kind: pl.DataType) -> bool:
@@ -117,15 +115,13 @@ def normalised(
 def _text_or_typed(columns: Columns, name: str) -> pl.Expr:
     column, kind = columns.found[name]
     if name in DATE_FIELDS and _is_typed_date(kind):
-        return col(column).cast(pl.Date).alias("d_" + name)
+        return pl.col(column).cast(pl.Date).alias("d_" + name)
     text = _text(columns, name)
     if name in IDENTITY_FIELDS:  # only ever compared: a 64-bit hash, never the id itself
         # Without exact_ids only an empty cell is blank, a length test instead of a search of
         # every id (0.08 s on ten million): the caller makes sure an id of spaces cannot change
         # the result (engine.aggregate: HR ids only find duplicates; any found, exactly again).
-        empty_id = (
-            blank(text) if columns.exact_ids else text.is_null() | (text.str.len_bytes() == 0)
-        )
+        empty_id = blank(text) if columns.exact_ids else empty(text)
         return pl.when(empty_id).then(None).otherwise(text.hash(HASH_SEED)).alias("pid")
     if name in NUMBER_FIELDS or (name in DATE_FIELDS and columns.lenient_dates):
         # Read trimmed; the text is kept only to tell blank from bad. A first count reads dates
@@ -136,7 +132,7 @@ def _text_or_typed(columns: Columns, name: str) -> pl.Expr:
 
 
 def _parsed(columns: Columns, name: str) -> list[pl.Expr]:
-    text = col("t_" + name)
+    text = pl.col("t_" + name)
     if name in NUMBER_FIELDS:
         return [text.cast(pl.Float64, strict=False).alias("n_" + name)]
     if name in DATE_FIELDS and columns.is_text(name):
@@ -173,7 +169,7 @@ def _flags(columns: Columns, fields: Sequence[str], end: dt.date) -> list[pl.Exp
     for name in fields:
         if name in DATE_FIELDS and columns.is_text(name):
             flags.append(
-                (col("d_" + name).is_null() & ~empty(col("t_" + name))).alias("bad_" + name)
+                (pl.col("d_" + name).is_null() & ~empty(pl.col("t_" + name))).alias("bad_" + name)
             )
         if name in NUMBER_FIELDS:
             flags.extend(_age(name, end))
@@ -183,7 +179,7 @@ def _flags(columns: Columns, fields: Sequence[str], end: dt.date) -> list[pl.Exp
         if required and name in fields and name not in ("unit", "sex") and not blank_means:
             flags.append(blank_cell(columns, name, raw=True).alias("blank_" + name))
     if "hire_date" in fields and "separation_date" in fields:
-        before = col("d_separation_date") < col("d_hire_date")
+        before = pl.col("d_separation_date") < pl.col("d_hire_date")
         flags.append(before.fill_null(False).alias("sep_before_hire"))
     return flags
 
@@ -192,24 +188,24 @@ def blank_cell(columns: Columns, name: str, *, raw: bool = False) -> pl.Expr:
     """Whether the field's cell is blank, over the normalised row (``raw``: while categorical
     fields are still named t_, as when the flags are made)."""
     if name in IDENTITY_FIELDS:
-        return col("pid").is_null()
+        return pl.col("pid").is_null()
     if is_categorical(name):
-        return blank(col(("t_" if raw else "s_") + name))
+        return blank(pl.col(("t_" if raw else "s_") + name))
     if name in DATE_FIELDS and not columns.is_text(name):
-        return col("d_" + name).is_null()
+        return pl.col("d_" + name).is_null()
     if name in DATE_FIELDS:  # blank where no date was read and the text is empty
-        return col("d_" + name).is_null() & empty(col("t_" + name))
-    return empty(col("t_" + name))
+        return pl.col("d_" + name).is_null() & empty(pl.col("t_" + name))
+    return empty(pl.col("t_" + name))
 
 
 def _age(name: str, end: dt.date) -> list[pl.Expr]:
-    number = col("n_" + name)
+    number = pl.col("n_" + name)
     years = pl.lit(end.year) - number if name == "birth_year" else number
     low, high = (1900, end.year) if name == "birth_year" else (0, 120)
     ok = number.is_between(low, high) & (number == number.floor())
     return [
         pl.when(ok).then(years.cast(pl.Int32)).otherwise(None).alias("age"),
-        (~empty(col("t_" + name)) & ~ok.fill_null(False)).alias("bad_number"),
+        (~empty(pl.col("t_" + name)) & ~ok.fill_null(False)).alias("bad_number"),
     ]
 
 
@@ -221,7 +217,7 @@ def filter_expr(item: Filter, spellings: Sequence[str], columns: Columns) -> pl.
     if item.op in ("blank", "not_blank"):
         empty = blank_cell(columns, item.field)
         return empty if item.op == "blank" else ~empty
-    inside = is_one_of(col("s_" + item.field), spellings).fill_null(False)
+    inside = is_one_of(pl.col("s_" + item.field), spellings).fill_null(False)
     return inside if item.op in ("in", "equals") else ~inside
 
 
@@ -247,12 +243,12 @@ def measure_exprs(
     measure: str, kind: str, columns: Columns, start: dt.date, end: dt.date
 ) -> dict[str, pl.Expr]:
     """Each part of a measure as a row condition."""
-    hire = col("d_hire_date") if columns.has("hire_date") else NO_DATE
-    leave = col("d_separation_date") if columns.has("separation_date") else NO_DATE
+    hire = pl.col("d_hire_date") if columns.has("hire_date") else NO_DATE
+    leave = pl.col("d_separation_date") if columns.has("separation_date") else NO_DATE
     active_end = (hire.is_null() | (hire <= end)) & (leave.is_null() | (leave > end))
     active_eve = (hire.is_null() | (hire < start)) & (leave.is_null() | (leave >= start))
-    done = col("d_completion_date").is_between(start, end) if kind == "learning" else None
-    trained = col("d_end_date").is_between(start, end) if kind == "trainees" else None
+    done = pl.col("d_completion_date").is_between(start, end) if kind == "learning" else None
+    trained = pl.col("d_end_date").is_between(start, end) if kind == "trainees" else None
     population = {"hr": active_end, "learning": done, "trainees": trained}.get(kind)
     parts: dict[str, dict[str, pl.Expr | None]] = {
         "headcount": {"number": active_end},
@@ -273,7 +269,7 @@ def aggregate_expr(
     part: str, condition: pl.Expr, distinct_people: bool, columns: Columns
 ) -> pl.Expr:
     if distinct_people and columns.has("person_id"):
-        return col("pid").filter(condition).drop_nulls().n_unique().alias(part)
+        return pl.col("pid").filter(condition).drop_nulls().n_unique().alias(part)
     return condition.fill_null(False).sum().alias(part)
 
 
@@ -302,7 +298,7 @@ def key_columns(kind: str, columns: Columns) -> list[str]:
 def duplicate_key(kind: str, columns: Columns) -> pl.Expr:
     keys = key_columns(kind, columns)
     if len(keys) == 1:
-        return col(keys[0])
+        return pl.col(keys[0])
     return pl.struct(keys).hash(HASH_SEED)
 
 

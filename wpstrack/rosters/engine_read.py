@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import polars as pl
-import pyarrow as pa
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -35,10 +34,23 @@ T = TypeVar("T")
 class RosterFileError(Exception):
     """The file cannot be read as a table; ``code`` is stable, ``message`` says what to do."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, row: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.row = row
+
+    @classmethod
+    def long_row(cls, row: int | None) -> RosterFileError:
+        """A row with more cells than the header row; named when its number is known."""
+        message = _(
+            "A row has more cells than the header row has columns: a cell holds the delimiter "
+            "without quotes around it, or the header lacks a column. Quote such cells or add the "
+            "header, and upload the file again."
+        )
+        if row is not None:
+            message = _("Row %(row)s: %(message)s") % {"row": row, "message": message}
+        return cls("long-row", message, row)
 
     @classmethod
     def from_engine(cls, error: Exception) -> RosterFileError:
@@ -47,19 +59,11 @@ class RosterFileError(Exception):
         if "unicode" in text or "utf-8" in text or "utf8" in text:
             return cls("bad-encoding", _("The file is not UTF-8 text; save it as CSV UTF-8."))
         if "more fields than defined" in text:
-            return cls("long-row", long_row())
+            return cls.long_row(None)
         return cls(
             "unreadable-file",
             _("The file could not be read as a table with a header row; export it again."),
         )
-
-
-def long_row() -> str:
-    return _(
-        "A row has more cells than the header row has columns: a cell holds the delimiter "
-        "without quotes around it, or the header lacks a column. Quote such cells or add the "
-        "header, and upload the file again."
-    )
 
 
 RAGGED_SCAN_ROWS = 2_000_000  # how far the error path looks for the row, at most
@@ -119,23 +123,17 @@ def _zip_format(path: Path) -> str:
 
 
 def scan(
-    path: Path,
-    fmt: str,
-    sheet: str = "",
-    wanted: Collection[str] | None = None,
-    table: pa.Table | None = None,
+    path: Path, fmt: str, sheet: str = "", wanted: Collection[str] | None = None
 ) -> pl.LazyFrame:
-    """The file as a lazy Polars frame whose columns are named as ``read_headers`` names them (an
-    XLSX sheet already read by ``read_sheet`` may be given as ``table``)."""
+    """The file as a lazy Polars frame whose columns are named as ``read_headers`` names them (of
+    an XLSX sheet, only the ``wanted`` columns)."""
     if fmt == "csv":
         return _scan_csv(path)
     if fmt == "parquet":
         return pl.scan_parquet(path)
     if fmt != "xlsx":
         raise RosterFileError("not-a-table", _("Unknown roster format."))
-    frame = pl.from_arrow(table if table is not None else read_sheet(path, sheet, wanted))
-    assert isinstance(frame, pl.DataFrame)  # a table, never a series
-    return frame.lazy()
+    return read_sheet(path, sheet, wanted).lazy()
 
 
 def read_headers(path: Path, fmt: str, sheet: str = "") -> list[str]:
@@ -215,16 +213,13 @@ def _dialect(text: str) -> tuple[str, list[str]]:
     header = next(reader)
     for row in reader:  # the sample's rows; beyond it, see first_long_row
         if len(row) > len(header):
-            raise RosterFileError(
-                "long-row",
-                _("Row %(row)s: %(message)s") % {"row": reader.line_num, "message": long_row()},
-            )
+            raise RosterFileError.long_row(reader.line_num)
     seen: set[str] = set()
     return best, [header_name(cell, number, seen) for number, cell in enumerate(header)]
 
 
-def read_sheet(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pa.Table:
-    """An XLSX sheet's columns as Arrow, after the hostile-file checks."""
+def read_sheet(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pl.DataFrame:
+    """An XLSX sheet's columns as text, after the hostile-file checks."""
     return _checked_xlsx(path, sheet, lambda name: xlsx.read_table(path, name, wanted))
 
 
@@ -303,7 +298,7 @@ class Reader:
         return found
 
     def _required(self, name: str) -> bool:
-        """Whether a blank unit is a problem (other required categories carry SQL flags, as
+        """Whether a blank unit is a problem (other required categories carry row flags, as
         they are not always grouped; a blank sex is "other")."""
         kind_fields = FIELDS[self.spec.kind]
         return name == "unit" and kind_fields.get(name, False) and name not in self.spec.blank

@@ -274,8 +274,8 @@ def read_headers(path: Path, sheet: str) -> list[str]:
     return [header_name(column.name, column.index, seen) for column in found]
 
 
-def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pa.Table:
-    """The sheet as an Arrow table of text columns (dates as ISO text), read by fastexcel
+def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pl.DataFrame:
+    """The sheet as a table of text columns (dates as ISO text), read by fastexcel
     (calamine to Arrow in Rust) only after ``check_and_find_sheet`` passed. Only the ``wanted``
     headers (matched trimmed, any case) are kept, all when None; calamine still parses the whole
     sheet, but no column left out is ever turned into Arrow."""
@@ -306,8 +306,7 @@ def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) ->
     # A date cell comes as "2025-04-01 00:00:00": the text a CSV export of it would hold.
     text = pl.from_arrow(table)
     assert isinstance(text, pl.DataFrame)  # a table, never a series
-    text = text.with_columns(pl.all().cast(pl.String).str.strip_suffix(" 00:00:00"))
-    return text.to_arrow(compat_level=pl.CompatLevel.oldest())
+    return text.with_columns(pl.all().cast(pl.String).str.strip_suffix(" 00:00:00"))
 
 
 UNNAMED = re.compile(r"__UNNAMED__\d+")
