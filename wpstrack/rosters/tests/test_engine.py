@@ -255,14 +255,20 @@ def test_xlsx_and_parquet_give_the_same_result_as_csv(tmp_path: Path, writer: An
     assert other == expected
 
 
-def test_learning_counts_completions_and_distinct_people(tmp_path: Path) -> None:
-    headers = ["Person", "Org", "Sex", "Course", "Done"]
-    rows = [["1", "CBP", "F", "WPS", "2025-05-01"], ["1", "CBP", "F", "PSEA", "2025-05-02"],
-            ["2", "CBP", "M", "WPS", "2025-07-01"]]  # fmt: skip
-    path = write_csv(tmp_path / "learn.csv", headers, rows)
-    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "l", "kind": "learning",
+LEARNING_HEADERS = ["Person", "Org", "Sex", "Course", "Done"]
+
+
+def learning_spec() -> Spec:
+    return parse_spec({"wpstrack_roster_mapping": 1, "name": "l", "kind": "learning",
                        "columns": {"person_id": "Person", "unit": "Org", "sex": "Sex",
                                    "course": "Course", "completion_date": "Done"}})  # fmt: skip
+
+
+def test_learning_counts_completions_and_distinct_people(tmp_path: Path) -> None:
+    rows = [["1", "CBP", "F", "WPS", "2025-05-01"], ["1", "CBP", "F", "PSEA", "2025-05-02"],
+            ["2", "CBP", "M", "WPS", "2025-07-01"]]  # fmt: skip
+    path = write_csv(tmp_path / "learn.csv", LEARNING_HEADERS, rows)
+    spec = learning_spec()
     result = run(path, spec, Measure("c", "completions", ()), Measure("p", "people_completed", ()))
     assert (total(result, "c"), total(result, "p")) == (2, 1)
 
@@ -492,13 +498,10 @@ def test_a_spelling_outside_a_fields_values_map_is_an_unknown_value(tmp_path: Pa
 def test_a_learning_row_without_its_course_or_completion_date_is_unreadable(
     tmp_path: Path,
 ) -> None:
-    headers = ["Person", "Org", "Sex", "Course", "Done"]
     rows = [["1", "CBP", "F", "", "2025-05-01"], ["2", "CBP", "F", "WPS", ""],
             ["3", "CBP", "F", "WPS", "2025-05-01"]]  # fmt: skip
-    path = write_csv(tmp_path / "learn.csv", headers, rows)
-    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "l", "kind": "learning",
-                       "columns": {"person_id": "Person", "unit": "Org", "sex": "Sex",
-                                   "course": "Course", "completion_date": "Done"}})  # fmt: skip
+    path = write_csv(tmp_path / "learn.csv", LEARNING_HEADERS, rows)
+    spec = learning_spec()
     result = run(path, spec, Measure("c", "completions", ()))
     blank = result.problems["blank-required"]
     assert (blank.field, blank.rows, total(result, "c")) == ("completion_date, course", [2, 3], 1)

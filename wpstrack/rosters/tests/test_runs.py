@@ -327,35 +327,29 @@ class _tmpdir:
 
 
 class RunRosterCommandTests(RosterRunCase):
-    def test_a_script_runs_a_roster_with_the_same_services(self):
+    def run_command(self, rows: list[str], out: StringIO) -> None:
         path = Path(self.tmp) / "extract.csv"
-        path.write_text(HEADER + "\n".join(ROWS) + "\n")
+        path.write_text(HEADER + "\n".join(rows) + "\n")
+        call_command(
+            "run_roster",
+            str(path),
+            round="tiny/FY2025-Q3",
+            mapping=self.mapping.slug,
+            email="cora@example.org",
+            stdout=out,
+        )
+
+    def test_a_script_runs_a_roster_with_the_same_services(self):
         out = StringIO()
         with self.captureOnCommitCallbacks(execute=True):
-            call_command(
-                "run_roster",
-                str(path),
-                round="tiny/FY2025-Q3",
-                mapping=self.mapping.slug,
-                email="cora@example.org",
-                stdout=out,
-            )
+            self.run_command(ROWS, out)
         assert "6 rows, 5 counted, 0 unreadable" in out.getvalue()
         assert self.value("DHS-CBP", "1-M1").denominator == 2
         assert RosterRun.objects.get().actor == self.w.cora
 
     def test_a_refused_script_run_leaves_no_copy_of_the_file(self):
-        path = Path(self.tmp) / "extract.csv"
-        path.write_text(HEADER + "\n".join([*ROWS, "EMP-0009,CBP,Q,2020-01-01,,1811"]) + "\n")
         with self.captureOnCommitCallbacks(execute=True), pytest.raises(SystemExit):
-            call_command(
-                "run_roster",
-                str(path),
-                round="tiny/FY2025-Q3",
-                mapping=self.mapping.slug,
-                email="cora@example.org",
-                stdout=StringIO(),
-            )
+            self.run_command([*ROWS, "EMP-0009,CBP,Q,2020-01-01,,1811"], StringIO())
         assert RosterRun.objects.get().state == RosterRun.REFUSED
         assert not RosterUpload.objects.exists()
         assert [p.name for p in Path(self.tmp).iterdir()] == ["extract.csv"]
