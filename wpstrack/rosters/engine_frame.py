@@ -115,7 +115,7 @@ def normalised(
 def _text_or_typed(columns: Columns, name: str) -> pl.Expr:
     column, kind = columns.found[name]
     if name in DATE_FIELDS and _is_typed_date(kind):
-        return pl.col(column).cast(pl.Date).alias("d_" + name)
+        return pl.col(column).cast(pl.Date).alias("t_" + name)  # in range: _parsed
     text = _text(columns, name)
     if name in IDENTITY_FIELDS:  # only ever compared: a 64-bit hash, never the id itself
         # Without exact_ids only an empty cell is blank, a length test instead of a search of
@@ -140,6 +140,8 @@ def _parsed(columns: Columns, name: str) -> list[pl.Expr]:
         if columns.lenient_dates and formats[0] == "%Y-%m-%d":
             formats += [f for f in LENIENT if f not in formats]
         return [parse_date(text, formats).alias("d_" + name)]
+    if name in DATE_FIELDS:
+        return [in_range(text).alias("d_" + name)]
     return []
 
 
@@ -154,7 +156,18 @@ def parse_date(text: pl.Expr, formats: Sequence[str]) -> pl.Expr:
     format is one parse of the whole column (0.2 s on ten million cells), so the usual single
     format costs one."""
     tries = [_to_date(text, fmt) for fmt in formats]
-    return tries[0] if len(tries) == 1 else pl.coalesce(tries)
+    return in_range(tries[0] if len(tries) == 1 else pl.coalesce(tries))
+
+
+# The days a date can be: Polars reads "0000-01-01" and keeps year 0 or negative years from a
+# typed column, which no calendar of people has and Python (the preview, the spellings) cannot
+# hold. 9999-12-31 stays: HR systems write it for "no end date", which counts as not left.
+EARLIEST, LATEST = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+
+
+def in_range(date: pl.Expr) -> pl.Expr:
+    """The date, or null (then flagged unreadable: bad_<field>) outside the calendar."""
+    return pl.when(date.is_between(EARLIEST, LATEST)).then(date)
 
 
 def _to_date(text: pl.Expr, fmt: str) -> pl.Expr:
@@ -167,10 +180,10 @@ def _flags(columns: Columns, fields: Sequence[str], end: dt.date) -> list[pl.Exp
     spec = columns.spec
     flags = []
     for name in fields:
-        if name in DATE_FIELDS and columns.is_text(name):
-            flags.append(
-                (pl.col("d_" + name).is_null() & ~empty(pl.col("t_" + name))).alias("bad_" + name)
-            )
+        if name in DATE_FIELDS:  # a cell that holds something no date was read from
+            cell = pl.col("t_" + name)
+            given = ~empty(cell) if columns.is_text(name) else cell.is_not_null()
+            flags.append((pl.col("d_" + name).is_null() & given).alias("bad_" + name))
         if name in NUMBER_FIELDS:
             flags.extend(_age(name, end))
     for name, required in FIELDS[spec.kind].items():
@@ -192,7 +205,7 @@ def blank_cell(columns: Columns, name: str, *, raw: bool = False) -> pl.Expr:
     if is_categorical(name):
         return blank(pl.col(("t_" if raw else "s_") + name))
     if name in DATE_FIELDS and not columns.is_text(name):
-        return pl.col("d_" + name).is_null()
+        return pl.col("t_" + name).is_null()
     if name in DATE_FIELDS:  # blank where no date was read and the text is empty
         return pl.col("d_" + name).is_null() & empty(pl.col("t_" + name))
     return empty(pl.col("t_" + name))

@@ -100,6 +100,10 @@ def detect_format(path: Path) -> str:
         raise RosterFileError("pdf-file", _("This is a PDF, not a table: export the data as CSV."))
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_format(path)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" is UTF-16
+        raise RosterFileError(
+            "bad-encoding", _("The file is UTF-16 text, not UTF-8: save it as CSV UTF-8.")
+        )
     if filecheck._looks_like_text(head):
         return "csv"
     raise RosterFileError(
@@ -371,7 +375,7 @@ def matched(raw: str | None) -> str | None:
 
 def _flag_exists(name: str, columns: frame.Columns) -> bool:
     if name.startswith("bad_") and name[4:] in DATE_FIELDS:
-        return columns.has(name[4:]) and columns.is_text(name[4:])
+        return columns.has(name[4:])
     if name.startswith("blank_"):
         field_name = name[6:]
         blank_means = is_categorical(field_name) and field_name in columns.spec.blank

@@ -136,6 +136,17 @@ def run_roster(
     except engine.RosterFileError as error:
         raise ServiceError(error.code, error.message, field="file") from None
     run = _new_run(upload, mapping, reporting_round, accept_share, actor, result)
+    if not run.rows_read:  # a header alone: written, its zeros would overwrite every draft
+        run.refusal = [
+            {
+                "code": "no-rows",
+                "message": _(
+                    "The file has no rows under its header row: there is nothing to count. "
+                    "Check that you chose the right file or export, then upload it again."
+                ),
+            }
+        ]
+        return _finish_refused(run, upload, started)
     share = Decimal(run.unreadable_share).quantize(Decimal("0.01"))
     # Compared exactly (unreadable / rows > accepted / 100): the rounded share shown in the
     # message would let 1 bad row in 100,000 pass as 0.00% with nothing accepted.

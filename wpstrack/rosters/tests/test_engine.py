@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -294,6 +295,26 @@ def test_preview_shows_keys_and_where_dates_fall_never_ids_or_raw_dates(edges: P
     assert rows[0] == {"row": "2", "unit": "DHS-CBP", "sex": "women", "hire_date": "in period",
                        "separation_date": "blank", "leadership": "n", "age": "35-49", "problems": ""}  # fmt: skip
     assert "A" not in str(rows) and "2025" not in str(rows)
+
+
+def test_a_date_outside_the_calendar_is_unreadable_and_the_preview_says_so(
+    tmp_path: Path,
+) -> None:
+    # Polars reads "0000-01-01" as a date of year 0, which Python cannot hold.
+    path = write_csv(tmp_path / "y0.csv", HR_HEADERS, [person("A", "0000-01-01")])
+    result = run(path, hr_spec(), Measure("n", "headcount", ()))
+    assert result.problems["bad-date"].rows == [2]
+    rows = preview(path, "csv", hr_spec(), start=START, end=END, units=UNITS, age_bands=BANDS)
+    assert rows[0]["hire_date"] == "unreadable"
+
+
+def test_a_typed_date_outside_the_calendar_is_unreadable(tmp_path: Path) -> None:
+    path = write_parquet(tmp_path / "y0.parquet", HR_HEADERS, [person("A", ""), person("B", "")])
+    days = pl.Series("EOD", [-719_528, 0], dtype=pl.Int32).cast(pl.Date)  # 0000-01-01, 1970
+    pl.read_parquet(path).with_columns(days).write_parquet(path)
+    result = run(path, hr_spec(), Measure("n", "headcount", ()))
+    assert result.problems["bad-date"].rows == [2]
+    assert result.rows_counted == 1
 
 
 def test_spellings_never_list_person_ids_or_dates(edges: Path) -> None:

@@ -224,6 +224,23 @@ class RosterRunTests(RosterRunCase):
         assert self.run_it(upload).state == RosterRun.REFUSED  # 0.005%, shown as 0.00%
         assert self.run_it(upload, share="0.01").state == RosterRun.DONE
 
+    def test_a_file_with_a_header_and_no_rows_is_refused_and_overwrites_no_draft(self):
+        self.run_it(self.upload())
+        before = sorted(Value.objects.values_list("pk", "number", "numerator", "denominator"))
+        refused = self.run_it(self.upload([]))
+        assert refused.state == RosterRun.REFUSED
+        assert [r["code"] for r in refused.refusal] == ["no-rows"]
+        assert "no rows under its header" in refused.refusal[0]["message"]
+        after = sorted(Value.objects.values_list("pk", "number", "numerator", "denominator"))
+        assert after == before
+
+    def test_a_hire_date_in_year_zero_is_an_unreadable_date_not_a_hire(self):
+        upload = self.upload([*ROWS, "EMP-0009,CBP,F,0000-01-01,,1811"])
+        refused = self.run_it(upload)
+        assert refused.state == RosterRun.REFUSED
+        codes = {p["code"]: p for p in refused.problems}
+        assert codes["bad-date"]["rows"] == [8]
+
     def test_a_submitted_report_is_left_as_it_is(self):
         cbp = self.round.submissions.get(unit__code="DHS-CBP")
         reporting.save_submission(
@@ -312,6 +329,16 @@ class RosterRunTests(RosterRunCase):
             services.upload_roster(
                 plan=self.plan, stream=b"%PDF-1.7 nonsense", file_name="x.pdf", actor=self.w.cora
             )
+        assert list(Path(self.tmp).iterdir()) == []
+
+    def test_a_utf16_text_file_is_refused_with_its_encoding_named(self):
+        data = (HEADER + "\n".join(ROWS)).encode("utf-16")  # Excel's "Unicode Text"
+        with pytest.raises(ServiceError) as refused:
+            services.upload_roster(
+                plan=self.plan, stream=data, file_name="x.txt", actor=self.w.cora
+            )
+        assert refused.value.code == "bad-encoding"
+        assert "UTF-16" in refused.value.message and "CSV UTF-8" in refused.value.message
         assert list(Path(self.tmp).iterdir()) == []
 
 
