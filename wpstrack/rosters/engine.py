@@ -48,11 +48,21 @@ __all__ = [
     "RosterFileError",
     "aggregate",
     "detect_format",
+    "looks_personal",
     "preview",
     "read_headers",
     "spellings",
 ]
 MAX_PROBLEM_ROWS = 10
+# A column whose spellings are mostly one row's own is not a category but names or ids (a mapping
+# that took the wrong column, or values shifted by a stray delimiter): listing them would put
+# person-level data on a page and in the run's record, so they are counted and not listed.
+PERSONAL_MIN_SPELLINGS = 50
+
+
+def looks_personal(spellings: int, rows: int) -> bool:
+    """More than PERSONAL_MIN_SPELLINGS spellings, and more spellings than half the rows."""
+    return spellings > PERSONAL_MIN_SPELLINGS and spellings * 2 > rows
 
 
 @dataclass(frozen=True)

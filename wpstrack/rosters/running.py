@@ -236,13 +236,17 @@ def _new_run(
 
 
 def _summary(problem: Any) -> dict[str, Any]:
-    """A problem as kept: code, field, count, row numbers and unknown spellings (no values)."""
+    """A problem as kept: code, field, count, row numbers and unknown spellings (no values),
+    unless they look like names or ids (engine.looks_personal): then only how many there are."""
+    spellings = list(problem.spellings)
+    withheld = engine.looks_personal(len(spellings), problem.count)
     return {
         "code": problem.code,
         "field": problem.field,
         "count": problem.count,
         "rows": list(problem.rows)[:10],
-        "spellings": [[s, n] for s, n in list(problem.spellings)[:20]],
+        "spellings": [] if withheld else [[s, n] for s, n in spellings[:20]],
+        "spellings_withheld": len(spellings) if withheld else 0,
     }
 
 

@@ -224,6 +224,19 @@ class RosterRunTests(RosterRunCase):
         assert self.run_it(upload).state == RosterRun.REFUSED  # 0.005%, shown as 0.00%
         assert self.run_it(upload, share="0.01").state == RosterRun.DONE
 
+    def test_names_in_a_column_read_as_sex_are_counted_but_never_kept(self):
+        # The wrong column, or cells shifted by a stray delimiter: each spelling is one person's.
+        rows = [f"NEW-{n:04},CBP,Jane Doe-{n:04},2020-01-01,,1811" for n in range(120)]
+        refused = self.run_it(self.upload([*ROWS, *rows]))
+        problem = {p["code"]: p for p in refused.problems}["unknown-sex"]
+        assert (problem["count"], problem["spellings"]) == (120, [])
+        assert problem["spellings_withheld"] == 120
+        kept = json.dumps(
+            [list(RosterRun.objects.values()), list(AuditEvent.objects.values("changes"))],
+            default=str,
+        )
+        assert "jane doe" not in kept.lower()
+
     def test_a_file_with_a_header_and_no_rows_is_refused_and_overwrites_no_draft(self):
         self.run_it(self.upload())
         before = sorted(Value.objects.values_list("pk", "number", "numerator", "denominator"))
