@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ __all__ = [
     "ProblemSummary",
     "Result",
     "RosterFileError",
+    "Spellings",
     "aggregate",
     "detect_format",
     "looks_personal",
@@ -161,17 +162,31 @@ def spellings(
     result: dict[str, list[tuple[str, int]]] = {}
     for name, raw in zip(found, collect_all(queries, shared=True), strict=True):
         text = pl.col("raw").str.strip_chars()
-        rows = (
+        grouped = (
             raw.with_columns(spelling=pl.when(text == "").then(None).otherwise(text))
             .group_by(pl.col("spelling").str.to_lowercase().alias("key"))
             .agg(pl.col("spelling").min(), pl.col("n").sum())
-            .sort(["n", "spelling"], descending=[True, False], nulls_last=True)
+        )
+        if looks_personal(grouped.height, int(raw["n"].sum())):
+            result[name] = Spellings(withheld=grouped.height)
+            continue
+        rows = (
+            grouped.sort(["n", "spelling"], descending=[True, False], nulls_last=True)
             .head(limit)
             .select("spelling", "n")
             .rows()
         )
-        result[name] = [(value or "", int(count)) for value, count in rows]
+        result[name] = Spellings((value or "", int(count)) for value, count in rows)
     return result
+
+
+class Spellings(list[tuple[str, int]]):
+    """A field's spellings with their row counts, most frequent first; when they look like names
+    or ids (``looks_personal``), none, and ``withheld`` says how many there are."""
+
+    def __init__(self, items: Iterable[tuple[str, int]] = (), *, withheld: int = 0) -> None:
+        super().__init__(items)
+        self.withheld = withheld
 
 
 def preview(

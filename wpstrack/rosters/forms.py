@@ -252,15 +252,16 @@ class MappingForm(forms.Form):
     def columns(self) -> list[Any]:
         return [self[f"col_{field}"] for field in FIELDS.get(self.roster_kind, [])]
 
-    def spelling_groups(self) -> list[tuple[str, list[tuple[Any, str, int]]]]:
-        return [
-            (
-                str(FIELD_LABELS[field]),
-                [(self[name], spelling, count) for name, spelling, count in rows],
-            )
-            for field, rows in self.spelling_rows.items()
-            if rows
-        ]
+    def spelling_groups(self) -> list[tuple[str, list[tuple[Any, str, int]], int]]:
+        """Per field: its label, its spellings' rows, and how many spellings were withheld
+        because they look like names or ids (engine.looks_personal)."""
+        groups = []
+        for field, rows in self.spelling_rows.items():
+            withheld = getattr(self.spellings.get(field), "withheld", 0)
+            if rows or withheld:
+                bound = [(self[name], spelling, count) for name, spelling, count in rows]
+                groups.append((str(FIELD_LABELS[field]), bound, withheld))
+        return groups
 
     def rules(self) -> list[tuple[Any, Any, Any]]:
         return [(self[a], self[b], self[c]) for a, b, c in self.rule_rows]

@@ -322,6 +322,14 @@ def test_spellings_never_list_person_ids_or_dates(edges: Path) -> None:
     assert found == {"unit": [("CBP", 8)], "sex": [("F", 8)]}
 
 
+def test_spellings_that_look_like_names_or_ids_are_counted_not_listed(tmp_path: Path) -> None:
+    rows = [person(f"P{n}", "2020-01-01", unit="CBP", sex=f"Name {n}") for n in range(60)]
+    path = write_csv(tmp_path / "names.csv", HR_HEADERS, rows)
+    found = spellings(path, "csv", hr_spec(), ["unit", "sex"])
+    assert (found["sex"], found["sex"].withheld) == ([], 60)
+    assert (found["unit"], found["unit"].withheld) == ([("CBP", 60)], 0)
+
+
 def test_spellings_of_a_draft_mapping_skip_columns_the_file_lacks(edges: Path) -> None:
     draft = Spec(name="draft", kind="hr", columns={"unit": "Org", "grade": "Grade"})
     assert spellings(edges, "csv", draft, ["unit", "grade"]) == {"unit": [("CBP", 8)]}

@@ -84,6 +84,17 @@ class RosterPagesTests(RoundCase):
         self.assertNotContains(response, "EMP-0001")  # no person ids on the page
         self.assertNotContains(response, "2020-01-01")  # nor dates
 
+    def test_a_column_of_names_chosen_as_a_category_lists_none_of_them(self):
+        names = [f"NEW-{n:04},CBP,Jane Doe-{n:04},2020-01-01,,1811" for n in range(80)]
+        self.upload((HEADER + "\n".join([*ROWS, *names]) + "\n").encode())
+        upload = RosterUpload.objects.get()
+        response = self.client.post(
+            f"/plans/tiny/rosters/files/{upload.pk}", self.editor_post(upload, "preview")
+        )
+        self.assertContains(response, "85 different values, not listed")  # and 5 of sex
+        self.assertNotContains(response, "Jane Doe")
+        self.assertContains(response, "<code>CBP</code>")  # the unit column still lists its own
+
     def test_a_preview_of_a_file_gone_meanwhile_says_so(self):
         self.upload()
         upload = RosterUpload.objects.get()
