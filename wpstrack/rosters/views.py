@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -34,14 +35,16 @@ from wpstrack.rosters.models import RosterMapping, RosterRun, RosterUpload
 RUN_LIMIT = 50
 
 
-def _plan(request: HttpRequest, slug: str) -> Plan:
+def roster_plan(request: HttpRequest, slug: str) -> Plan:
+    """The plan, for its coordinators only (a roster is person-level data); the API asks here too,
+    so its access is the pages' access."""
     plan: Plan = access.get_plan_for_user(request.user, slug)
     if not access.can_edit_plan(request.user, plan):
         raise PermissionDenied(_("Only the plan's coordinators work with rosters."))
     return plan
 
 
-def _run_row(run: RosterRun) -> dict[str, Any]:
+def run_row(run: RosterRun) -> dict[str, Any]:
     return {
         "id": run.pk,
         "url": reverse("roster-run", args=[run.plan.slug, run.pk]),
@@ -58,7 +61,7 @@ def _run_row(run: RosterRun) -> dict[str, Any]:
     }
 
 
-def _mapping_row(mapping: RosterMapping) -> dict[str, Any]:
+def mapping_row(mapping: RosterMapping) -> dict[str, Any]:
     return {
         "slug": mapping.slug,
         "name": mapping.name,
@@ -70,35 +73,36 @@ def _mapping_row(mapping: RosterMapping) -> dict[str, Any]:
     }
 
 
+def upload_row(plan: Plan, upload: RosterUpload) -> dict[str, Any]:
+    return {
+        "id": str(upload.pk),
+        "file": upload.file_name,
+        "format": upload.fmt,
+        "size": upload.size,
+        "sha256": upload.sha256,
+        "uploaded_at": upload.uploaded_at.isoformat(timespec="seconds"),
+        "expires_at": upload.expires_at.isoformat(timespec="seconds"),
+        "url": reverse("roster-upload", args=[plan.slug, upload.pk]),
+    }
+
+
+def plan_runs(plan: Plan) -> QuerySet[RosterRun]:
+    """The plan's runs, newest first, with what their rows and pages name."""
+    return plan.roster_runs.select_related("mapping", "reporting_round", "actor", "plan")
+
+
 def _home_data(plan: Plan) -> dict[str, Any]:
     return {
         "plan": {"slug": plan.slug, "title": plan.title},
-        "mappings": [_mapping_row(m) for m in plan.roster_mappings.all()],
-        "uploads": [
-            {
-                "id": str(u.pk),
-                "file": u.file_name,
-                "format": u.fmt,
-                "size": u.size,
-                "sha256": u.sha256,
-                "uploaded_at": u.uploaded_at.isoformat(timespec="seconds"),
-                "expires_at": u.expires_at.isoformat(timespec="seconds"),
-                "url": reverse("roster-upload", args=[plan.slug, u.pk]),
-            }
-            for u in plan.roster_uploads.all()
-        ],
-        "runs": [
-            _run_row(r)
-            for r in plan.roster_runs.select_related("mapping", "reporting_round", "actor", "plan")[
-                :RUN_LIMIT
-            ]
-        ],
+        "mappings": [mapping_row(m) for m in plan.roster_mappings.all()],
+        "uploads": [upload_row(plan, u) for u in plan.roster_uploads.all()],
+        "runs": [run_row(r) for r in plan_runs(plan)[:RUN_LIMIT]],
     }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def roster_home(request: HttpRequest, slug: str) -> HttpResponse:
-    plan = _plan(request, slug)
+    plan = roster_plan(request, slug)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     mapping_form = forms.MappingFileForm()
     template = "rosters/home.html"
@@ -159,21 +163,8 @@ def _editor(
             },
         }
     elif not base:
-        draft = {
-            "columns": {
-                f: g for f in forms.FIELDS[kind] if (g := forms.guess_column(f, upload.headers))
-            }
-        }
-    path = services.upload_path(upload)
-    fields = [f for f in forms.SPELLED if f in draft.get("columns", {})]
-    try:
-        spellings = (
-            engine.spellings(path, upload.fmt, _loose_spec(kind, draft, upload), fields)
-            if fields
-            else {}
-        )
-    except (engine.RosterFileError, spec.SpecError, ValueError):
-        spellings = {}
+        draft = {"columns": guessed_columns(kind, upload.headers)}
+    spellings = file_spellings(upload, kind, draft)
     rounds = list(plan.rounds.filter(state="open").order_by("-period_end"))
     form = forms.MappingForm(
         request.POST or None,
@@ -188,6 +179,26 @@ def _editor(
     return form, {"rounds": rounds}
 
 
+def guessed_columns(kind: str, headers: list[str]) -> dict[str, str]:
+    """Our field -> the header its words suggest, for a new mapping of this kind."""
+    return {f: g for f in forms.FIELDS[kind] if (g := forms.guess_column(f, headers))}
+
+
+def file_spellings(
+    upload: RosterUpload, kind: str, draft: dict[str, Any]
+) -> dict[str, list[tuple[str, int]]]:
+    """How the file spells the categorical fields among the draft's columns, with row counts
+    (never ids, names, numbers or dates); nothing when the file cannot be read that way yet."""
+    fields = [f for f in forms.SPELLED if f in draft.get("columns", {})]
+    if not fields:
+        return {}
+    try:
+        loose = _loose_spec(kind, draft, upload)
+        return engine.spellings(services.upload_path(upload), upload.fmt, loose, fields)
+    except (engine.RosterFileError, spec.SpecError, ValueError):
+        return {}
+
+
 def _loose_spec(kind: str, draft: dict[str, Any], upload: RosterUpload) -> Any:
     """A spec good enough to read spellings before the mapping is complete."""
     return spec.Spec(
@@ -198,7 +209,7 @@ def _loose_spec(kind: str, draft: dict[str, Any], upload: RosterUpload) -> Any:
     )
 
 
-def _upload_data(plan: Plan, upload: RosterUpload, mapping: RosterMapping | None) -> dict[str, Any]:
+def upload_data(plan: Plan, upload: RosterUpload, mapping: RosterMapping | None) -> dict[str, Any]:
     return {
         "plan": {"slug": plan.slug, "title": plan.title},
         "upload": {
@@ -210,19 +221,19 @@ def _upload_data(plan: Plan, upload: RosterUpload, mapping: RosterMapping | None
             "headers": upload.headers,
             "expires_at": upload.expires_at.isoformat(timespec="seconds"),
         },
-        "mapping": _mapping_row(mapping) if mapping else None,
-        "mappings": [_mapping_row(m) for m in plan.roster_mappings.all()],
+        "mapping": mapping_row(mapping) if mapping else None,
+        "mappings": [mapping_row(m) for m in plan.roster_mappings.all()],
     }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def roster_upload(request: HttpRequest, slug: str, upload_id: str) -> HttpResponse:
-    plan = _plan(request, slug)
+    plan = roster_plan(request, slug)
     upload = get_object_or_404(RosterUpload, pk=upload_id, plan=plan)
     chosen = request.POST.get("mapping") or request.GET.get("mapping") or ""
     mapping = plan.roster_mappings.filter(slug=chosen).first() if chosen else None
     form, extra = _editor(request, plan, upload, mapping)
-    data = _upload_data(plan, upload, mapping)
+    data = upload_data(plan, upload, mapping)
     template = "rosters/upload.html"
     context: dict[str, Any] = {"form": form, "plan_obj": plan, "upload_obj": upload, **extra}
     if request.method != "POST":
@@ -330,7 +341,7 @@ def _preview(
 
 @require_POST
 def roster_upload_discard(request: HttpRequest, slug: str, upload_id: str) -> HttpResponse:
-    plan = _plan(request, slug)
+    plan = roster_plan(request, slug)
     upload = get_object_or_404(RosterUpload, pk=upload_id, plan=plan)
     return act(
         request,
@@ -344,16 +355,17 @@ def roster_upload_discard(request: HttpRequest, slug: str, upload_id: str) -> Ht
 
 @require_safe
 def roster_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
-    plan = _plan(request, slug)
-    run = get_object_or_404(
-        RosterRun.objects.select_related("mapping", "reporting_round", "actor", "plan"),
-        pk=run_id,
-        plan=plan,
-    )
-    data = {
+    plan = roster_plan(request, slug)
+    run = get_object_or_404(plan_runs(plan), pk=run_id)
+    return render_page(request, "rosters/run.html", run_data(plan, run), {"plan_obj": plan})
+
+
+def run_data(plan: Plan, run: RosterRun) -> dict[str, Any]:
+    """What the run page shows: counts, problems with their first rows, refusal and results."""
+    return {
         "plan": {"slug": plan.slug, "title": plan.title},
         "run": {
-            **_run_row(run),
+            **run_row(run),
             "rows_counted": run.rows_counted,
             "duplicates": run.duplicates,
             "unreadable_share": round(run.unreadable_share, 2),
@@ -370,7 +382,6 @@ def roster_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
             "round_url": reverse("round-detail", args=[run.reporting_round.pk]),
         },
     }
-    return render_page(request, "rosters/run.html", data, {"plan_obj": plan})
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -380,13 +391,10 @@ def _dump(data: dict[str, Any]) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def roster_mapping(request: HttpRequest, slug: str, mapping_slug: str) -> HttpResponse:
     """A mapping as its file (YAML) to read and edit; saving makes a new version."""
-    plan = _plan(request, slug)
+    plan = roster_plan(request, slug)
     mapping = get_object_or_404(RosterMapping, plan=plan, slug=mapping_slug)
     form = forms.MappingTextForm(request.POST or None, initial={"text": _dump(mapping.spec)})
-    data = {
-        "plan": {"slug": plan.slug, "title": plan.title},
-        "mapping": {**_mapping_row(mapping), "spec": mapping.spec},
-    }
+    data = mapping_data(plan, mapping)
     context = {"form": form, "plan_obj": plan, "mapping_obj": mapping}
     template = "rosters/mapping.html"
     if request.method != "POST":
@@ -405,6 +413,14 @@ def roster_mapping(request: HttpRequest, slug: str, mapping_slug: str) -> HttpRe
     return redirect("roster-mapping", plan.slug, mapping.slug)
 
 
+def mapping_data(plan: Plan, mapping: RosterMapping) -> dict[str, Any]:
+    """A mapping with its file's content (``spec``: what mapping.yaml holds, as data)."""
+    return {
+        "plan": {"slug": plan.slug, "title": plan.title},
+        "mapping": {**mapping_row(mapping), "spec": mapping.spec},
+    }
+
+
 def _read_mapping_text(text: str) -> Any:
     try:
         return yaml.safe_load(text)
@@ -421,7 +437,7 @@ def _read_mapping_text(text: str) -> Any:
 
 @require_POST
 def roster_mapping_import(request: HttpRequest, slug: str) -> HttpResponse:
-    plan = _plan(request, slug)
+    plan = roster_plan(request, slug)
     form = forms.MappingFileForm(request.POST, request.FILES)
     back = reverse("roster-home", args=[plan.slug])
     if not form.is_valid():
@@ -465,7 +481,7 @@ def roster_mapping_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def roster_mapping_export(request: HttpRequest, slug: str, mapping_slug: str) -> HttpResponse:
-    plan = _plan(request, slug)
+    plan = roster_plan(request, slug)
     mapping = get_object_or_404(RosterMapping, plan=plan, slug=mapping_slug)
     response = HttpResponse(_dump(mapping.spec), content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{mapping.slug}.yaml"'
@@ -474,7 +490,7 @@ def roster_mapping_export(request: HttpRequest, slug: str, mapping_slug: str) ->
 
 @require_POST
 def roster_mapping_delete(request: HttpRequest, slug: str, mapping_slug: str) -> HttpResponse:
-    plan = _plan(request, slug)
+    plan = roster_plan(request, slug)
     mapping = get_object_or_404(RosterMapping, plan=plan, slug=mapping_slug)
     return act(
         request,
@@ -487,7 +503,7 @@ def roster_mapping_delete(request: HttpRequest, slug: str, mapping_slug: str) ->
 @require_safe
 def roster_sample(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     """A synthetic, messy roster of the kind asked, to try mapping and running without real data."""
-    plan = _plan(request, slug)
+    plan = roster_plan(request, slug)
     if kind not in spec.KINDS:
         raise Http404(kind)
     from wpstrack.rosters.demo import sample_extract
