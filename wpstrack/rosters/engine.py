@@ -145,7 +145,7 @@ def _columns(scanned: pl.LazyFrame, spec: Spec) -> frame.Columns:
 
 def spellings(
     path: Path, fmt: str, spec: Spec, fields: list[str], limit: int = 50
-) -> dict[str, list[tuple[str, int]]]:
+) -> dict[str, Spellings]:
     """The most frequent spellings of categorical fields (never ids, names, numbers or dates).
     Fields whose column the file lacks are left out: the mapping may still be a draft."""
     wanted = [name for name in fields if is_categorical(name) and name in spec.columns]
@@ -159,7 +159,7 @@ def spellings(
         scanned.group_by(pl.col(columns.found[name][0]).cast(pl.String).alias("raw")).len("n")
         for name in found
     ]
-    result: dict[str, list[tuple[str, int]]] = {}
+    result: dict[str, Spellings] = {}
     for name, raw in zip(found, collect_all(queries, shared=True), strict=True):
         text = pl.col("raw").str.strip_chars()
         grouped = (

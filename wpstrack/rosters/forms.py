@@ -7,7 +7,7 @@ so a mapping typed in the page and one uploaded as a file pass the same checks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -158,7 +158,7 @@ class MappingForm(forms.Form):
         plan: Plan,
         kind: str,
         headers: Sequence[str],
-        spellings: dict[str, list[tuple[str, int]]],
+        spellings: Mapping[str, list[tuple[str, int]]],
         choices: dict[str, list[tuple[str, str]]],
         spec_data: dict[str, Any] | None = None,
         rounds: Sequence[ReportingRound] = (),

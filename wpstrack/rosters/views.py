@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -186,7 +187,7 @@ def guessed_columns(kind: str, headers: list[str]) -> dict[str, str]:
 
 def file_spellings(
     upload: RosterUpload, kind: str, draft: dict[str, Any]
-) -> dict[str, list[tuple[str, int]]]:
+) -> dict[str, engine.Spellings]:
     """How the file spells the categorical fields among the draft's columns, with row counts
     (never ids, names, numbers or dates); nothing when the file cannot be read that way yet."""
     fields = [f for f in forms.SPELLED if f in draft.get("columns", {})]
@@ -274,29 +275,34 @@ def roster_upload(request: HttpRequest, slug: str, upload_id: str) -> HttpRespon
         form.add_error("reporting_round", _("Choose the open round to fill."))
         return invalid_form(request, template, data, form, context)
     try:
-        if reporting_round is not None and action == "run":
-            # What would refuse the run refuses it before the mapping is saved.
-            running.preflight(
-                parsed=parsed,
+        # One user action, one transaction: a file the engine then refuses leaves the mapping
+        # as it was too (a refused run is returned, not raised, so it is kept).
+        with transaction.atomic():
+            if reporting_round is not None and action == "run":
+                # What would refuse the run refuses it before the mapping is saved.
+                running.preflight(
+                    parsed=parsed,
+                    upload=upload,
+                    reporting_round=reporting_round,
+                    actor=access.actor(request),
+                )
+            mapping = services.save_mapping(
+                plan=plan, data=spec_data, actor=access.actor(request), mapping=mapping
+            )
+            if action == "save" or reporting_round is None:
+                messages.success(
+                    request, _("Mapping saved (version %(v)s).") % {"v": mapping.version}
+                )
+                return redirect(
+                    f"{reverse('roster-upload', args=[plan.slug, upload.pk])}?mapping={mapping.slug}"
+                )
+            run = running.run_roster(
                 upload=upload,
+                mapping=mapping,
                 reporting_round=reporting_round,
+                accept_share=form.cleaned_data.get("accept_share") or Decimal(0),
                 actor=access.actor(request),
             )
-        mapping = services.save_mapping(
-            plan=plan, data=spec_data, actor=access.actor(request), mapping=mapping
-        )
-        if action == "save" or reporting_round is None:
-            messages.success(request, _("Mapping saved (version %(v)s).") % {"v": mapping.version})
-            return redirect(
-                f"{reverse('roster-upload', args=[plan.slug, upload.pk])}?mapping={mapping.slug}"
-            )
-        run = running.run_roster(
-            upload=upload,
-            mapping=mapping,
-            reporting_round=reporting_round,
-            accept_share=form.cleaned_data.get("accept_share") or Decimal(0),
-            actor=access.actor(request),
-        )
     except services.InvalidMapping as error:
         context["problems"] = data["problems"] = error.problems
         if wants_json(request):

@@ -131,6 +131,18 @@ class RosterPagesTests(RoundCase):
         data = self.client.get(f"{response.url}.json").json()
         assert {r["unit"] for r in data["run"]["results"]} == {"DHS", "DHS-CBP", "DHS-ICE"}
 
+    def test_a_file_the_engine_refuses_while_running_saves_no_mapping_either(self):
+        broken = HEADER + "\n".join(ROWS) + '\nEMP-0009,"CBP,F,2020-01-01,,1811\n'  # open quote
+        self.upload(broken.encode())
+        upload = RosterUpload.objects.get()
+        events = AuditEvent.objects.count()
+        response = self.client.post(
+            f"/plans/tiny/rosters/files/{upload.pk}", self.editor_post(upload, "run")
+        )
+        self.assertContains(response, "could not be read", status_code=400)
+        assert not RosterMapping.objects.exists() and not RosterRun.objects.exists()
+        assert AuditEvent.objects.count() == events
+
     def test_a_run_refused_before_reading_saves_no_mapping_either(self):
         self.upload()
         upload = RosterUpload.objects.get()
