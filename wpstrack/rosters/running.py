@@ -137,36 +137,21 @@ def run_roster(
         raise ServiceError(error.code, error.message, field="file") from None
     run = _new_run(upload, mapping, reporting_round, accept_share, actor, result)
     if not run.rows_read:  # a header alone: written, its zeros would overwrite every draft
-        run.refusal = [
-            {
-                "code": "no-rows",
-                "message": _(
-                    "The file has no rows under its header row: there is nothing to count. "
-                    "Check that you chose the right file or export, then upload it again."
-                ),
-            }
-        ]
-        return _finish_refused(run, upload, started)
+        message = _(
+            "The file has no rows under its header row: there is nothing to count. "
+            "Check that you chose the right file or export, then upload it again."
+        )
+        return _finish_refused(run, upload, started, [{"code": "no-rows", "message": message}])
     share = Decimal(run.unreadable_share).quantize(Decimal("0.01"))
     # Compared exactly (unreadable / rows > accepted / 100): the rounded share shown in the
     # message would let 1 bad row in 100,000 pass as 0.00% with nothing accepted.
     if run.unreadable * 100 > accept_share * run.rows_read:
-        run.refusal = [
-            {
-                "code": "too-many-unreadable-rows",
-                "message": _(
-                    "%(n)s of %(rows)s rows (%(share)s%%) cannot be read, more than the "
-                    "%(accept)s%% you accepted: fix the mapping or the file, or accept that share."
-                )
-                % {
-                    "n": run.unreadable,
-                    "rows": run.rows_read,
-                    "share": share,
-                    "accept": accept_share,
-                },
-            }
-        ]
-        return _finish_refused(run, upload, started)
+        message = _(
+            "%(n)s of %(rows)s rows (%(share)s%%) cannot be read, more than the "
+            "%(accept)s%% you accepted: fix the mapping or the file, or accept that share."
+        ) % {"n": run.unreadable, "rows": run.rows_read, "share": share, "accept": accept_share}
+        refusal = [{"code": "too-many-unreadable-rows", "message": message}]
+        return _finish_refused(run, upload, started, refusal)
     return _write(run, upload, prepared, result, started)
 
 
@@ -250,8 +235,11 @@ def _summary(problem: Any) -> dict[str, Any]:
     }
 
 
-def _finish_refused(run: RosterRun, upload: RosterUpload, started: float) -> RosterRun:
-    run.state = RosterRun.REFUSED
+def _finish_refused(
+    run: RosterRun, upload: RosterUpload, started: float, refusal: list[dict[str, Any]]
+) -> RosterRun:
+    """Keep the run as refused, with its reasons (the first says what to do), writing nothing."""
+    run.state, run.refusal = RosterRun.REFUSED, refusal
     run.seconds = time.perf_counter() - started
     with transaction.atomic():
         run.save()
@@ -328,17 +316,12 @@ def _write(
                 _mark_changed(run, submission, changed, why)
             _finish_done(run, upload, started)
             return run
-    run.refusal = [
-        {
-            "code": "figures-break-rules",
-            "message": _(
-                "The computed figures break entry rules (below): nothing was written. Check the "
-                "mapping's rules and filters."
-            ),
-        },
-        *errors[:50],
-    ]
-    return _finish_refused(run, upload, started)
+    message = _(
+        "The computed figures break entry rules (below): nothing was written. Check the "
+        "mapping's rules and filters."
+    )
+    refusal = [{"code": "figures-break-rules", "message": message}, *errors[:50]]
+    return _finish_refused(run, upload, started, refusal)
 
 
 def _rule_text(rule: compute.RulePlan) -> str:
