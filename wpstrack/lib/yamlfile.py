@@ -136,3 +136,13 @@ def load_yaml(path: Path) -> Any:
         raise YamlFileError(problem) from None
     except yaml.YAMLError as error:
         raise YamlFileError(Problem(name, 0, "yaml", str(error), code="yaml-syntax")) from None
+    except RecursionError:  # PyYAML builds nested collections recursively
+        problem = Problem(
+            name,
+            0,
+            "yaml",
+            "lists or mappings are nested too deeply",
+            "flatten the nesting",
+            code="yaml-syntax",
+        )
+        raise YamlFileError(problem) from None

@@ -430,6 +430,10 @@ def mapping_data(plan: Plan, mapping: RosterMapping) -> dict[str, Any]:
 def _read_mapping_text(text: str) -> Any:
     try:
         return yaml.safe_load(text)
+    except RecursionError:  # PyYAML builds nested collections recursively
+        raise ServiceError(
+            "bad-yaml", _("The mapping is nested too deeply to be a mapping."), field="text"
+        ) from None
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
@@ -459,7 +463,7 @@ def roster_mapping_import(request: HttpRequest, slug: str) -> HttpResponse:
                 if raw.lstrip().startswith(b"{")
                 else _read_mapping_text(raw.decode("utf-8"))
             )
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise ServiceError(
                 "bad-file", _("The mapping file must be UTF-8 YAML or JSON.")
             ) from None

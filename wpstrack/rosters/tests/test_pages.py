@@ -190,6 +190,19 @@ class RosterPagesTests(RoundCase):
         mapping.refresh_from_db()
         assert mapping.version == 1
 
+    def test_a_mapping_nested_too_deeply_is_refused_not_a_server_error(self):
+        mapping = services.save_mapping(plan=self.plan, data=MAPPING, actor=self.w.cora)
+        deep = "name: " + "[" * 2000
+        response = self.client.post(f"/plans/tiny/rosters/mappings/{mapping.slug}", {"text": deep})
+        self.assertContains(response, "nested too deeply", status_code=400)
+        imported = self.client.post(
+            "/plans/tiny/rosters/mappings/import",
+            {"file": SimpleUploadedFile("m.yaml", deep.encode())},
+            follow=True,
+        )
+        self.assertContains(imported, "nested too deeply")
+        assert RosterMapping.objects.count() == 1
+
     def test_a_mapping_never_run_can_be_deleted_and_its_deletion_is_audited(self):
         mapping = services.save_mapping(plan=self.plan, data=MAPPING, actor=self.w.cora)
         self.client.post(f"/plans/tiny/rosters/mappings/{mapping.slug}/delete")
