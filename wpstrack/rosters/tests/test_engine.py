@@ -208,6 +208,16 @@ def test_a_person_listed_twice_counts_once_and_is_reported(tmp_path: Path) -> No
     assert result.unreadable == 0
 
 
+def test_a_person_whose_other_row_is_filtered_out_is_no_duplicate(tmp_path: Path) -> None:
+    rows = [person("1", "2020-01-01"), person("1", "2019-01-01", unit="ICE"), person("2", "")]
+    path = write_csv(tmp_path / "f.csv", HR_HEADERS, rows)
+    spec = hr_spec(filters=[{"field": "unit", "in": ["DHS-CBP"]}])
+    result = run(path, spec, Measure("n", "headcount", ()))
+    assert (total(result, "n"), result.duplicates) == (2, 0)
+    both = run(path, hr_spec(), Measure("n", "headcount", ()))
+    assert (total(both, "n"), both.duplicates) == (2, 1)
+
+
 def test_filters_and_rule_where_select_rows(tmp_path: Path) -> None:
     rows = [person("1", "2020-01-01"), person("2", "2020-01-01", unit="ICE"),
             [*person("3", "2020-01-01")[:6], "Y"]]  # fmt: skip
