@@ -329,7 +329,7 @@ def _upload_shown(plan: Plan, upload: RosterUpload, kind: str) -> dict[str, Any]
     spellings of the categorical ones, as the page's editor offers them."""
     columns = guessed_columns(kind, upload.headers)
     spellings = file_spellings(upload, kind, {"columns": columns})
-    withheld = {f: n for f, found in spellings.items() if (n := getattr(found, "withheld", 0))}
+    withheld = {f: found.withheld for f, found in spellings.items() if found.withheld}
     return {
         **upload_data(plan, upload, None)["upload"],
         "kind": kind,

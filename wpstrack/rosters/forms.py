@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from wpstrack.frameworks.models import Plan
 from wpstrack.reporting.models import ReportingRound
 from wpstrack.rosters import spec
+from wpstrack.rosters.engine import Spellings
 from wpstrack.rosters.models import RosterKind
 
 FIELDS: dict[str, list[str]] = {kind: list(fields) for kind, fields in spec.FIELDS.items()}
@@ -158,7 +159,7 @@ class MappingForm(forms.Form):
         plan: Plan,
         kind: str,
         headers: Sequence[str],
-        spellings: Mapping[str, list[tuple[str, int]]],
+        spellings: Mapping[str, Spellings],
         choices: dict[str, list[tuple[str, str]]],
         spec_data: dict[str, Any] | None = None,
         rounds: Sequence[ReportingRound] = (),
@@ -257,7 +258,8 @@ class MappingForm(forms.Form):
         because they look like names or ids (engine.looks_personal)."""
         groups = []
         for field, rows in self.spelling_rows.items():
-            withheld = getattr(self.spellings.get(field), "withheld", 0)
+            found = self.spellings.get(field)
+            withheld = found.withheld if found is not None else 0
             if rows or withheld:
                 bound = [(self[name], spelling, count) for name, spelling, count in rows]
                 groups.append((str(FIELD_LABELS[field]), bound, withheld))

@@ -367,7 +367,7 @@ class _tmpdir:
 
 
 class RunRosterCommandTests(RosterRunCase):
-    def run_command(self, rows: list[str], out: StringIO) -> None:
+    def run_command(self, rows: list[str], out: StringIO, email: str = "cora@example.org") -> None:
         path = Path(self.tmp) / "extract.csv"
         path.write_text(HEADER + "\n".join(rows) + "\n")
         call_command(
@@ -375,7 +375,7 @@ class RunRosterCommandTests(RosterRunCase):
             str(path),
             round="tiny/FY2025-Q3",
             mapping=self.mapping.slug,
-            email="cora@example.org",
+            email=email,
             stdout=out,
         )
 
@@ -404,15 +404,7 @@ class RunRosterCommandTests(RosterRunCase):
                 email="cora@example.org",
             )
         with pytest.raises(CommandError, match="cannot-use-rosters"):
-            path = Path(self.tmp) / "extract.csv"
-            path.write_text(HEADER + "\n".join(ROWS) + "\n")
-            call_command(
-                "run_roster",
-                str(path),
-                round="tiny/FY2025-Q3",
-                mapping=self.mapping.slug,
-                email="fatima@example.org",
-            )
+            self.run_command(ROWS, StringIO(), email="fatima@example.org")
 
 
 class SubUnitBreakdownTests(RosterRunCase):
