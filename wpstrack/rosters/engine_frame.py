@@ -26,6 +26,7 @@ from wpstrack.rosters.spec import (
     DATE_FIELDS,
     FIELDS,
     IDENTITY_FIELDS,
+    MEASURES,
     NUMBER_FIELDS,
     Filter,
     Spec,
@@ -278,6 +279,21 @@ def measure_exprs(
     return {part: pl.lit(False) if e is None else e for part, e in parts[measure].items()}
 
 
+def counts_in_period(kind: str, columns: Columns, start: dt.date, end: dt.date) -> pl.Expr:
+    """True for a row that some measure of its kind counts for the period [start, end]: for HR
+    a record whose time in post meets the period, for learning a completion in it, for trainees
+    a course ending in it. Only such rows are compared for duplicates: a record that counts for
+    nothing in the period (a post left before it, or taken up after it: a rehire) is not the
+    same person counted twice, and keeping it instead of the other would lose an exit."""
+    parts = [
+        condition.fill_null(False)
+        for measure, kinds in MEASURES.items()
+        if kind in kinds
+        for condition in measure_exprs(measure, kind, columns, start, end).values()
+    ]
+    return pl.any_horizontal(parts)
+
+
 def aggregate_expr(
     part: str, condition: pl.Expr, distinct_people: bool, columns: Columns
 ) -> pl.Expr:
@@ -315,6 +331,12 @@ def duplicate_key(kind: str, columns: Columns) -> pl.Expr:
     return pl.struct(keys).hash(HASH_SEED)
 
 
+def among(kind: str, columns: Columns, keys: pl.Series) -> pl.Expr:
+    """The rows whose person key is one of ``keys`` (a few repeated ones: a hash lookup per
+    row, where comparing every row with every other is a sort or a table of them all)."""
+    return pl.col("pid").is_not_null() & duplicate_key(kind, columns).is_in(keys.implode())
+
+
 def _key_column(name: str) -> str:
     if name in IDENTITY_FIELDS:
         return "pid"
@@ -322,11 +344,13 @@ def _key_column(name: str) -> str:
 
 
 def needed_fields(spec: Spec, dims: Sequence[str], filters: Sequence[Filter]) -> list[str]:
-    """Fields the run reads: the kind's required ones, dates, ages, values-mapped ones, dimensions
-    and filtered ones; a column nobody asked for is never read."""
+    """Fields the run reads: the kind's required ones, dates, what tells one person from another,
+    ages, values-mapped ones, dimensions and filtered ones; a column nobody asked for is never
+    read."""
     names = [name for name, required in FIELDS[spec.kind].items() if required]
     names += [name for name in DATE_FIELDS if name in spec.columns]
-    names += ["person_id", "birth_year", "age", "age_band", "sex", "unit", *spec.values]
+    names += ["person_id", *DEDUP_KEYS[spec.kind], "birth_year", "age", "age_band", "sex", "unit"]
+    names += spec.values
     names += [*dims, *(f.field for f in filters)]
     return list(dict.fromkeys(name for name in names if name in spec.columns))
 

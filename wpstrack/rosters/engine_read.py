@@ -317,10 +317,11 @@ class Reader:
         return sorted(wanted | mapped)
 
     def problem_conditions(
-        self, problems: Mapping[str, Any], columns: frame.Columns
+        self, problems: Mapping[str, Any], columns: frame.Columns, twice: pl.Expr
     ) -> dict[str, pl.Expr]:
         """The condition that picks the rows of each problem code found, over the kept rows in
-        file order."""
+        file order; ``twice``: the rows of the people found more than once among the rows that
+        count in the period, each but the first a duplicate."""
         conditions: dict[str, pl.Expr] = {}
         flags: dict[str, list[pl.Expr]] = {
             "bad-date": [
@@ -348,8 +349,8 @@ class Reader:
             if code in problems:
                 conditions[code] = self._unknown(code, columns)
         if "duplicate-person" in problems:
-            key = frame.duplicate_key(self.spec.kind, columns)
-            conditions["duplicate-person"] = pl.col("pid").is_not_null() & ~key.is_first_distinct()
+            key = pl.when(twice).then(frame.duplicate_key(self.spec.kind, columns))
+            conditions["duplicate-person"] = twice & ~key.is_first_distinct()
         return conditions
 
     def _unknown(self, code: str, columns: frame.Columns) -> pl.Expr:

@@ -199,25 +199,6 @@ def test_row_problems_are_reported_with_their_file_rows(tmp_path: Path) -> None:
     assert result.values["n"] == {}
 
 
-def test_a_person_listed_twice_counts_once_and_is_reported(tmp_path: Path) -> None:
-    rows = [person("1", "2020-01-01"), person("2", "2020-01-01"), person("1", "2020-01-01")]
-    path = write_csv(tmp_path / "dup.csv", HR_HEADERS, rows)
-    result = run(path, hr_spec(), Measure("n", "headcount", ()))
-    assert (total(result, "n"), result.duplicates, result.rows_read) == (2, 1, 3)
-    assert result.problems["duplicate-person"].rows == [4]
-    assert result.unreadable == 0
-
-
-def test_a_person_whose_other_row_is_filtered_out_is_no_duplicate(tmp_path: Path) -> None:
-    rows = [person("1", "2020-01-01"), person("1", "2019-01-01", unit="ICE"), person("2", "")]
-    path = write_csv(tmp_path / "f.csv", HR_HEADERS, rows)
-    spec = hr_spec(filters=[{"field": "unit", "in": ["DHS-CBP"]}])
-    result = run(path, spec, Measure("n", "headcount", ()))
-    assert (total(result, "n"), result.duplicates) == (2, 0)
-    both = run(path, hr_spec(), Measure("n", "headcount", ()))
-    assert (total(both, "n"), both.duplicates) == (2, 1)
-
-
 def test_filters_and_rule_where_select_rows(tmp_path: Path) -> None:
     rows = [person("1", "2020-01-01"), person("2", "2020-01-01", unit="ICE"),
             [*person("3", "2020-01-01")[:6], "Y"]]  # fmt: skip
@@ -593,19 +574,6 @@ def test_iso_dates_with_a_time_of_day_or_slashes_read_as_their_day(
     assert total(result, "h") == 4
     assert result.problems["bad-date"].rows == [6]
     assert result.unreadable == 1
-
-
-def test_hr_ids_of_spaces_only_are_blank_not_one_person_repeated(tmp_path: Path) -> None:
-    rows = [person("  ", "2025-05-01"), person("  ", "2025-05-02"), person(" ", "2025-05-03")]
-    path = write_csv(tmp_path / "spaces.csv", HR_HEADERS, rows)
-    result = run(path, hr_spec(), Measure("h", "hires", ("unit",)))
-    assert result.duplicates == 0 and "duplicate-person" not in result.problems
-    assert total(result, "h") == 3
-    rows += [person("A", "2025-05-04"), person("A", "2025-05-05")]  # one real duplicate
-    path = write_csv(tmp_path / "both.csv", HR_HEADERS, rows)
-    result = run(path, hr_spec(), Measure("h", "hires", ("unit",)))
-    assert result.duplicates == 1 and result.problems["duplicate-person"].rows == [6]
-    assert total(result, "h") == 4
 
 
 def test_dates_with_spaces_around_them_read_in_any_format_and_spaces_alone_are_blank(
