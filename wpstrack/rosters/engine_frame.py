@@ -297,9 +297,12 @@ def counts_in_period(kind: str, columns: Columns, start: dt.date, end: dt.date) 
 def aggregate_expr(
     part: str, condition: pl.Expr, distinct_people: bool, columns: Columns
 ) -> pl.Expr:
+    met = condition.fill_null(False)
     if distinct_people and columns.has("person_id"):
-        return pl.col("pid").filter(condition).drop_nulls().n_unique().alias(part)
-    return condition.fill_null(False).sum().alias(part)
+        # A row without an id is someone, told from no one: it counts as one more person.
+        pid = pl.col("pid")
+        return (pid.filter(met).drop_nulls().n_unique() + (met & pid.is_null()).sum()).alias(part)
+    return met.sum().alias(part)
 
 
 def dedup_sort(kind: str, columns: Columns) -> tuple[list[str], list[bool], list[bool]]:

@@ -152,3 +152,16 @@ def test_an_unreadable_record_of_a_person_listed_twice_is_counted_once_among_the
     assert (result.rows_read, result.rows_counted, result.unreadable) == (4, 1, 1)
     assert result.duplicates == 2 and result.problems["duplicate-person"].rows == [3, 5]
     assert result.problems["unknown-sex"].rows == [3] and total(result, "n") == 1
+
+
+def test_trainees_without_an_id_each_count_as_one_beside_those_with_one(tmp_path: Path) -> None:
+    headers = ["Trainee", "Country", "Sex", "End"]
+    rows = [["t1", "Ghana", "F", "2025-05-01"], ["t1", "Ghana", "F", "2025-06-01"],
+            ["", "Ghana", "F", "2025-05-01"], ["", "Ghana", "M", "2025-05-02"]]  # fmt: skip
+    path = write_csv(tmp_path / "noid.csv", headers, rows)
+    columns = {"person_id": "Trainee", "country": "Country", "sex": "Sex", "end_date": "End"}
+    spec = parse_spec({"wpstrack_roster_mapping": 1, "name": "t", "kind": "trainees",
+                       "columns": columns})  # fmt: skip
+    result = run(path, spec, Measure("t", "trainees", ()), Measure("w", "share_women", ()))
+    share = result.values["w"][()]
+    assert (total(result, "t"), share.numerator, share.denominator) == (3, 2, 3)
