@@ -19,6 +19,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from wpstrack.rosters import engine_frame as frame
+from wpstrack.rosters import engine_keys
 from wpstrack.rosters.engine_read import (
     Reader,
     RosterFileError,
@@ -119,13 +120,9 @@ def collect(query: pl.LazyFrame, *, streaming: bool = True) -> pl.DataFrame:
         raise RosterFileError.from_engine(error) from None
 
 
-def collect_all(queries: list[pl.LazyFrame], *, shared: bool) -> list[pl.DataFrame]:
-    """Several queries; ``shared``: in one streaming pipeline (the spellings of several columns;
-    a CSV's grouping and person keys, 1.67-1.76 s on 10M rows against 1.73-1.83 s one after the
-    other). Parquet's columns each query reads on its own at less cost (0.3 s against 0.6 s;
-    run together in memory, they would cache whole columns: 1.7 GB)."""
-    if not shared:
-        return [collect(query, streaming=n == 0) for n, query in enumerate(queries)]
+def collect_all(queries: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+    """Several queries in one streaming pipeline, each column read once for all of them (the
+    spellings of several columns; a CSV's grouping and person keys)."""
     try:
         return pl.collect_all(queries, engine="streaming")
     except (pl.exceptions.PolarsError, OSError) as error:
@@ -159,7 +156,7 @@ def spellings(
         for name in found
     ]
     result: dict[str, Spellings] = {}
-    for name, raw in zip(found, collect_all(queries, shared=True), strict=True):
+    for name, raw in zip(found, collect_all(queries), strict=True):
         text = pl.col("raw").str.strip_chars()
         grouped = (
             raw.with_columns(spelling=pl.when(text == "").then(None).otherwise(text))
@@ -316,12 +313,11 @@ def _aggregate(job: Job, *, lenient: bool, exact_ids: bool) -> Result:
         return normal.with_columns(marks)
 
     def people(in_period: bool = False) -> pl.LazyFrame:
-        """The kept rows' keys, null for the others and for rows without an id; ``in_period``:
-        also null for rows that count for nothing in the period. Read through a plan of its
-        own, not ``rows()``: sharing that wide plan with the grouping, the streaming engine
-        held its rows for whichever branch lagged (0.8-1.0 GB on a 10M-row CSV against
-        0.45-0.65 GB; 30M rows: 1.8 GB against 0.86 GB). A blank line has no id, so it needs
-        no dropping here."""
+        """The keys of the kept rows that have an id; ``in_period``: of those that count for
+        something in the period. Read through a plan of its own, not ``rows()``: sharing that
+        wide plan with the grouping, the streaming engine held its rows for whichever branch
+        lagged (0.8-1.0 GB on a 10M-row CSV against 0.45-0.65 GB; 30M rows: 1.8 GB against
+        0.86 GB). A blank line has no id, so it needs no dropping here."""
         fields = [n for n in frame.DEDUP_KEYS[spec.kind] if columns.has(n)]
         fields += [f.field for f in spec.filters]
         fields += [n for n in DATE_FIELDS if in_period and columns.has(n)]
@@ -330,21 +326,21 @@ def _aggregate(job: Job, *, lenient: bool, exact_ids: bool) -> Result:
         )
         key = frame.duplicate_key(spec.kind, columns)
         who = KEEP & pl.col("pid").is_not_null() & (counted if in_period else True)
-        return normal.with_columns(marks[0]).select(pl.when(who).then(key))
+        return normal.with_columns(marks[0]).filter(who).select(key)
 
     grouping = _grouping(rows(), columns, measures, (start, end))
     result = Result()
     repeated = pl.Series(dtype=pl.UInt64)
     if columns.has("person_id"):
-        groups, keys = collect_all([grouping, people()], shared=fmt == "csv")
-        found = _repeated(keys.to_series())  # the cheap count compares every record
+        groups, found = _grouped_and_repeated(grouping, people(), shared=fmt == "csv")
         result.rows_read = int(groups["n_rows"].sum())
         if found and not exact_ids:  # aggregate() counts again, ids of spaces told from ids
             result.duplicates = found
             _tally(result, groups.to_dicts(), reader, measures)  # for its problems
             return result
         if found:  # only records that count in the period are one person twice
-            repeats = _repeats(collect(people(in_period=True), streaming=False).to_series())
+            in_period = collect(people(in_period=True), streaming=False).to_series()
+            repeats = engine_keys.repeats(in_period)
             result.duplicates, repeated = len(repeats), repeats.unique()
     else:
         groups = collect(grouping)
@@ -362,18 +358,22 @@ def _aggregate(job: Job, *, lenient: bool, exact_ids: bool) -> Result:
 KEEP = pl.col("keep")
 
 
-def _repeats(keys: pl.Series) -> pl.Series:
-    """The key of every row an earlier row repeats (nulls are no one's key): sorted, the
-    repeats are the keys equal to the one before (0.3 s on 10M, where ``is_duplicated`` takes
-    1.8 s)."""
-    ordered = keys.drop_nulls().sort()
-    return ordered.filter(ordered == ordered.shift(1))
-
-
-def _repeated(keys: pl.Series) -> int:
-    """Rows whose key an earlier row has (nulls are no one's key)."""
-    blanks = keys.null_count()
-    return len(keys) - blanks - (keys.n_unique() - (1 if blanks else 0))
+def _grouped_and_repeated(
+    grouping: pl.LazyFrame, people: pl.LazyFrame, *, shared: bool
+) -> tuple[pl.DataFrame, int]:
+    """The grouping, and how many kept rows repeat a person's key (this cheap count compares
+    every record). ``shared``: a CSV is read once for both, in one streaming pipeline (1.67-1.76
+    s on 10M rows against 1.73-1.83 s one after the other). Parquet's and an XLSX sheet's keys
+    are read first, on their own (a Parquet column costs less to read twice than to share: in
+    one in-memory pass whole columns were cached, 1.7 GB), and counted by numpy in a thread
+    while Polars groups the rows (10M-row Parquet: 0.37 s against 0.42 s one after the other,
+    and 0.48 s with Polars' n_unique)."""
+    if shared:
+        groups, read = collect_all([grouping, people])
+        return groups, engine_keys.repeated(read.to_series())
+    keys = collect(people, streaming=False).to_series()
+    with engine_keys.beside(lambda: engine_keys.repeated(keys)) as found:
+        return collect(grouping), found()
 
 
 def _marks(reader: Reader, columns: frame.Columns, measures: Sequence[Measure]) -> list[pl.Expr]:

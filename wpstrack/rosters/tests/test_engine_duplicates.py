@@ -165,3 +165,13 @@ def test_trainees_without_an_id_each_count_as_one_beside_those_with_one(tmp_path
     result = run(path, spec, Measure("t", "trainees", ()), Measure("w", "share_women", ()))
     share = result.values["w"][()]
     assert (total(result, "t"), share.numerator, share.denominator) == (3, 2, 3)
+
+
+@pytest.mark.parametrize("fmt", WRITERS)
+def test_a_person_listed_twice_counts_once_in_every_format(tmp_path: Path, fmt: str) -> None:
+    """Parquet's and XLSX's keys are counted in a thread beside the grouping, CSV's after it."""
+    rows = [person("1", "2020-01-01"), person("2", "2020-01-01"), person("1", "2020-01-01")]
+    path = WRITERS[fmt](tmp_path / f"dup.{fmt}", HR_HEADERS, rows)
+    result = run(path, hr_spec(), Measure("n", "headcount", ()))
+    assert (total(result, "n"), result.duplicates, result.rows_read) == (2, 1, 3)
+    assert result.problems["duplicate-person"].rows == [4]
