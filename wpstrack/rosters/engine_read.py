@@ -144,7 +144,7 @@ def read_headers(path: Path, fmt: str, sheet: str = "") -> list[str]:
     if fmt == "csv":
         return sniff_csv(path)[1]
     if fmt == "xlsx":
-        return _checked_xlsx(path, sheet, lambda name: xlsx.read_headers(path, name))
+        return _checked_xlsx(path, sheet, lambda name, part: xlsx.read_headers(path, name, part))
     return list(collect_schema(scan(path, fmt)).names())
 
 
@@ -224,13 +224,13 @@ def _dialect(text: str) -> tuple[str, list[str]]:
 
 def read_sheet(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pl.DataFrame:
     """An XLSX sheet's columns as text, after the hostile-file checks."""
-    return _checked_xlsx(path, sheet, lambda name: xlsx.read_table(path, name, wanted))
+    return _checked_xlsx(path, sheet, lambda name, part: xlsx.read_table(path, name, part, wanted))
 
 
-def _checked_xlsx(path: Path, sheet: str, read: Callable[[str], T]) -> T:
+def _checked_xlsx(path: Path, sheet: str, read: Callable[[str, str], T]) -> T:
     cap = getattr(settings, "ROSTER_XLSX_MAX_UNPACKED_MB", 4096) << 20
     try:
-        return read(xlsx.check_and_find_sheet(path, sheet, cap))
+        return read(*xlsx.check_and_find_sheet(path, sheet, cap))
     except xlsx.XlsxRefused as refused:
         raise RosterFileError(refused.code, refused.message) from None
 

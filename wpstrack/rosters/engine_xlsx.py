@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections import deque
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils.translation import gettext as _
 
+from wpstrack.rosters import engine_xlsx_slabs as slabs
 from wpstrack.workbooks import filecheck
 from wpstrack.workbooks.report import FileRefused
 
@@ -29,6 +31,7 @@ MAX_CELLS = 40_000_000
 EXCEL_ROWS = 1_048_576
 SMALL_SHEET = 4 << 20
 CHUNK = 8 << 20
+PARSERS = 2  # slabs parsed at once (each on a core of its own)
 OVERLAP = 4096  # more than any match of ``_refusals`` needs: each has a bounded length
 DIMENSION = re.compile(
     rb'<(?:[A-Za-z_][\w.-]*:)?dimension ref="([A-Z]{1,3})?([0-9]{0,7}):?([A-Z]{1,3})?([0-9]{0,7})"'
@@ -55,8 +58,9 @@ class XlsxRefused(Exception):
         self.message = message
 
 
-def check_and_find_sheet(path: Path, sheet: str, max_unpacked: int) -> str:
-    """The name of the sheet to read (``sheet`` or the first) after the hostile-file checks."""
+def check_and_find_sheet(path: Path, sheet: str, max_unpacked: int) -> tuple[str, str]:
+    """The name of the sheet to read (``sheet`` or the first) and its part, after the
+    hostile-file checks."""
     try:
         with zipfile.ZipFile(path) as archive:
             parts, sheet_paths = _small_parts(archive, max_unpacked)
@@ -64,8 +68,9 @@ def check_and_find_sheet(path: Path, sheet: str, max_unpacked: int) -> str:
             if not sheets:
                 raise XlsxRefused("no-sheet", _("The workbook has no sheet."))
             name = _choose(list(sheets), sheet)
-            _scan_sheet(archive, sheet_paths[sheets[name]], max_unpacked)
-            return name
+            part = sheet_paths[sheets[name]]
+            _scan_sheet(archive, part, max_unpacked)
+            return name, part
     except FileRefused as refused:
         raise XlsxRefused(refused.problem.code, refused.problem.message) from None
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
@@ -256,16 +261,19 @@ def _too_big() -> XlsxRefused:
     )
 
 
-def read_headers(path: Path, sheet: str) -> list[str]:
-    """The sheet's header names as ``read_table`` names them, with no column turned into Arrow:
-    calamine still parses the sheet, but an upload then leaves no Arrow or Polars memory behind
-    for the run to add to (measured: a 1M-row run's peak 1,061 MB after such an upload, against
-    985 MB alone)."""
+def read_headers(path: Path, sheet: str, part: str) -> list[str]:
+    """The sheet's header names as ``read_table`` names them, with no column turned into Arrow
+    (an upload then leaves no Arrow or Polars memory behind for the run to add to); from the
+    first slab of a large sheet (``engine_xlsx_slabs``), so calamine parses only that."""
     import fastexcel
 
     try:
-        columns = fastexcel.read_excel(str(path)).load_sheet(sheet, n_rows=1, eager=False)
-        found = columns.available_columns()
+        with zipfile.ZipFile(path) as archive:
+            book = _first_slab(archive, part)
+            columns = fastexcel.read_excel(book or str(path)).load_sheet(
+                sheet, n_rows=1, eager=False
+            )
+            found = columns.available_columns()
     except fastexcel.FastExcelError:
         raise _damaged() from None
     if not found:
@@ -274,14 +282,47 @@ def read_headers(path: Path, sheet: str) -> list[str]:
     return [header_name(column.name, column.index, seen) for column in found]
 
 
-def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) -> pl.DataFrame:
+def _first_slab(archive: zipfile.ZipFile, part: str) -> bytes | None:
+    """A large sheet's first slab as a workbook; None for a sheet read whole."""
+    if archive.getinfo(part).file_size <= 2 * slabs.SLAB:
+        return None
+    try:
+        return next(slabs.workbooks(archive, part, slabs.WINDOW))  # a few MB of rows
+    except slabs.NotSlabbed:
+        return None
+
+
+def read_table(
+    path: Path, sheet: str, part: str, wanted: Collection[str] | None = None
+) -> pl.DataFrame:
     """The sheet as a table of text columns (dates as ISO text), read by fastexcel
     (calamine to Arrow in Rust) only after ``check_and_find_sheet`` passed. Only the ``wanted``
-    headers (matched trimmed, any case) are kept, all when None; calamine still parses the whole
-    sheet, but no column left out is ever turned into Arrow."""
+    headers (matched trimmed, any case) are kept, all when None; calamine still parses every
+    column, but no column left out is ever turned into Arrow. A sheet of more than two slabs'
+    XML is read slab by slab (``engine_xlsx_slabs``); one whose slabs do not line up, whole."""
+    folded = {w.strip().lower() for w in wanted} if wanted is not None else None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if archive.getinfo(part).file_size > 2 * slabs.SLAB:
+                table = _read_slabs(archive, sheet, part, folded)
+                if table is not None:
+                    return table
+    except slabs.NotSlabbed:
+        pass
+    return _read_whole(str(path), sheet, folded)
+
+
+def _read_whole(source: str, sheet: str, folded: set[str] | None) -> pl.DataFrame:
+    names, batch = _read_first(source, sheet, folded)
+    return _as_text(pa.Table.from_batches([batch]), names)
+
+
+def _read_first(
+    source: str | bytes, sheet: str, folded: set[str] | None
+) -> tuple[dict[int, str], pa.RecordBatch]:
+    """The sheet's wanted columns from its header row, named by ``header_name``."""
     import fastexcel
 
-    folded = {w.strip().lower() for w in wanted} if wanted is not None else None
     names: dict[int, str] = {}
     seen: set[str] = set()
 
@@ -294,7 +335,7 @@ def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) ->
         return keep
 
     try:
-        batch = fastexcel.read_excel(str(path)).load_sheet(
+        batch = fastexcel.read_excel(source).load_sheet(
             sheet, dtypes="string", use_columns=use, eager=True
         )
     except fastexcel.FastExcelError:
@@ -302,7 +343,46 @@ def read_table(path: Path, sheet: str, wanted: Collection[str] | None = None) ->
     if not seen:
         raise XlsxRefused("no-header", _("The sheet is empty: it has no header row."))
     assert isinstance(batch, pa.RecordBatch)  # eager=True gives a batch
-    table = pa.Table.from_batches([batch]).rename_columns(list(names.values()))
+    return names, batch
+
+
+def _read_slabs(
+    archive: zipfile.ZipFile, sheet: str, part: str, folded: set[str] | None
+) -> pl.DataFrame | None:
+    """Slab by slab: the first names the columns; the others are parsed two at a time (calamine
+    lets go of the GIL) while this thread cuts the next, and each must come out with the same
+    header names (else None: the sheet is read whole)."""
+    books = slabs.workbooks(archive, part)
+    names, first = _read_first(next(books), sheet, folded)
+    columns = list(names)
+
+    def parse(book: bytes) -> pa.RecordBatch | None:
+        import fastexcel
+
+        try:
+            batch = fastexcel.read_excel(book).load_sheet(
+                sheet, dtypes="string", use_columns=columns, eager=True
+            )
+        except fastexcel.FastExcelError:
+            return None
+        assert isinstance(batch, pa.RecordBatch)
+        return batch if batch.schema.names == first.schema.names else None
+
+    batches: list[pa.RecordBatch | None] = [first]
+    pending: deque[Future[pa.RecordBatch | None]] = deque()
+    with ThreadPoolExecutor(PARSERS, thread_name_prefix="roster-xlsx") as pool:
+        for book in books:
+            pending.append(pool.submit(parse, book))
+            while len(pending) >= PARSERS:  # no more slabs in memory than parsers at work
+                batches.append(pending.popleft().result())
+        batches.extend(future.result() for future in pending)
+    if any(batch is None for batch in batches):
+        return None
+    return _as_text(pa.Table.from_batches(batches), names)
+
+
+def _as_text(table: pa.Table, names: dict[int, str]) -> pl.DataFrame:
+    table = table.rename_columns(list(names.values()))
     # A date cell comes as "2025-04-01 00:00:00": the text a CSV export of it would hold.
     text = pl.from_arrow(table)
     assert isinstance(text, pl.DataFrame)  # a table, never a series
