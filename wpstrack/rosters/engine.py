@@ -443,7 +443,23 @@ def _grouping(
     if once:
         parts.append((KEEP & pl.col(REPEAT)).sum().alias("n_repeat"))
     keys = _grouped_columns(rows, columns, measures)
-    return rows.group_by(keys).agg(pl.len().alias("n_rows"), KEEP.sum().alias("n_kept"), *parts)
+    flags = [key for key in keys if key.startswith(FLAG_PREFIXES)]
+    if len(flags) < 2:
+        return rows.group_by(keys).agg(pl.len().alias("n_rows"), KEEP.sum().alias("n_kept"), *parts)
+    # The row's problem flags as the bits of one key: grouping by three boolean keys more than
+    # by one small number cost a 10M-row Parquet 0.02-0.04 s. Unpacked on the few grouped rows.
+    packed = pl.sum_horizontal(
+        pl.col(flag).cast(pl.UInt32) * (1 << bit) for bit, flag in enumerate(flags)
+    ).alias(FLAGS)
+    others = [key for key in keys if key not in flags]
+    grouped = rows.group_by([*others, packed]).agg(
+        pl.len().alias("n_rows"), KEEP.sum().alias("n_kept"), *parts
+    )
+    unpacked = [(pl.col(FLAGS) & (1 << bit) != 0).alias(flag) for bit, flag in enumerate(flags)]
+    return grouped.with_columns(unpacked).drop(FLAGS)
+
+
+FLAG_PREFIXES, FLAGS = ("bad_", "blank_", "sep_before_hire"), "flags"
 
 
 ONCE, REPEAT = "once:", "repeat"
