@@ -87,6 +87,7 @@ def workbooks(archive: zipfile.ZipFile, part: str, size: int = 0) -> Iterator[by
             else archive.read(info)
         )
         for info in archive.infolist()
+        if info.filename.endswith((".xml", ".rels"))  # pictures and the like: not read
     }  # fmt: skip
     # calamine parses the shared strings again for every slab: slabs twice their size keep
     # that below half the parsing (an Excel-saved roster's ids are all shared strings).

@@ -3,6 +3,7 @@ made small here so that small sheets are cut into many slabs)."""
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -119,5 +120,33 @@ def test_a_run_over_a_slabbed_sheet_counts_as_over_the_same_rows_as_csv(
                             "hire_date": "EOD", "separation_date": "Separation"})  # fmt: skip
     measure = Measure("n", "headcount", ("sex",))
     from_xlsx, from_csv = run(xlsx, spec, measure), run(csv, spec, measure)
-    assert (from_xlsx.rows_read, total(from_xlsx, "n")) == (from_csv.rows_read, total(from_csv, "n"))
+    assert (from_xlsx.rows_read, total(from_xlsx, "n")) == (
+        from_csv.rows_read,
+        total(from_csv, "n"),
+    )
     assert from_xlsx.problems.keys() == from_csv.problems.keys()
+
+
+def test_slabs_leave_out_pictures_and_other_large_sheets(tmp_path: Path, small_slabs: None) -> None:
+    path = tmp_path / "pictures.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    notes = book.add_worksheet("Notes")
+    notes.insert_image("B2", str(Path(__file__).parents[3] / "docs" / "report-iptt.png"))
+    for n in range(20000):
+        notes.write_row(n + 10, 0, ["note", "x" * 40])
+    staff = book.add_worksheet("Staff")
+    staff.write_row(0, 0, ["Org", "Gender"])
+    for n in range(3000):
+        staff.write_row(n + 1, 0, ["CBP", "F"])
+    book.close()
+    with zipfile.ZipFile(path) as archive:
+        slabs = list(engine_xlsx_slabs.workbooks(archive, "xl/worksheets/sheet2.xml", 16 << 10))
+    assert len(slabs) > 2
+    for slab in slabs:
+        with zipfile.ZipFile(io.BytesIO(slab)) as inside:
+            names = inside.namelist()
+            assert not [name for name in names if name.startswith("xl/media/")]
+            assert len(inside.read("xl/worksheets/sheet1.xml")) < 200  # the notes, emptied
+    name, part = engine_xlsx.check_and_find_sheet(path, "Staff", 1 << 30)
+    found = engine_xlsx.read_table(path, name, part, ["Org", "Gender"])
+    assert found.height == 3000 and found["Org"].unique().to_list() == ["CBP"]
