@@ -27,7 +27,7 @@ from typing import IO
 
 SLAB = 16 << 20  # bytes of sheet XML per slab (about 40 MB of calamine's cells)
 WINDOW = 8 << 20
-SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
+SHEET_DATA = re.compile(rb"<sheetData\b[^>]*?(/?)>")
 DIMENSION = re.compile(rb"<dimension\b[^>]*>")
 CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 REFERENCE = re.compile(rb' r="([A-Z]{0,3})[0-9]{1,7}"')
@@ -119,7 +119,7 @@ def _row_pieces(stream: IO[bytes], size: int) -> Iterator[bytes]:
         if not started:
             found = SHEET_DATA.search(buffer)
             if found is None:
-                if not chunk:
+                if not chunk or len(buffer) > size:  # nothing to cut: the sheet is read whole
                     raise NotSlabbed
                 continue
             if found.group(1):  # <sheetData/>: no rows
@@ -134,6 +134,8 @@ def _row_pieces(stream: IO[bytes], size: int) -> Iterator[bytes]:
         while len(buffer) >= size and (cut := _last_row_start(buffer)) > 0:
             yield bytes(buffer[:cut])
             del buffer[:cut]
+        if len(buffer) > 4 * size:  # no <row to cut at (rows written <x:row ...)
+            raise NotSlabbed
 
 
 def _last_row_start(buffer: bytearray) -> int:

@@ -150,3 +150,25 @@ def test_slabs_leave_out_pictures_and_other_large_sheets(tmp_path: Path, small_s
     name, part = engine_xlsx.check_and_find_sheet(path, "Staff", 1 << 30)
     found = engine_xlsx.read_table(path, name, part, ["Org", "Gender"])
     assert found.height == 3000 and found["Org"].unique().to_list() == ["CBP"]
+
+
+def test_a_sheet_with_no_row_to_cut_at_is_read_whole(tmp_path: Path, small_slabs: None) -> None:
+    """Rows written with a namespace prefix (<x:row>) give the cutter no boundary."""
+    path = write_roster(tmp_path / "hr.xlsx", "hr", 3000)
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    sheet = sheet.replace(
+        b"<worksheet ",
+        b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ',
+    )
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b"<row ", b"<x:row ").replace(
+        b"</row>", b"</x:row>"
+    )
+    prefixed = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(prefixed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with zipfile.ZipFile(prefixed) as archive, pytest.raises(engine_xlsx_slabs.NotSlabbed):
+        list(engine_xlsx_slabs.workbooks(archive, "xl/worksheets/sheet1.xml"))
+    assert read(prefixed).equals(read(path))
