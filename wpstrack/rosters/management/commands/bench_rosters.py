@@ -155,7 +155,8 @@ def work_polars_people(path: Path) -> int:
     """Bare Polars doing the duplicate-person work too, its fastest way (measured): the ids'
     64-bit hashes collected in the same pass as the grouping for CSV (one read), first and by
     a second read of the one column for Parquet, and the rows repeating one counted by numpy's
-    sort (for Parquet in a thread while Polars groups), as ours does (``engine_keys``)."""
+    sort or Polars, whichever is faster here (for Parquet in a thread while Polars groups), as
+    ours does (``engine_keys``)."""
     import polars as pl
 
     from wpstrack.rosters.engine_keys import beside, repeated
