@@ -26,6 +26,7 @@ from wpstrack.rosters.engine_read import (
     collect_schema,
     detect_format,
     first_long_row,
+    parquet_dates_in_range,
     read_headers,
     scan,
 )
@@ -300,6 +301,9 @@ def _aggregate(job: Job, *, lenient: bool, exact_ids: bool) -> Result:
     scanned = scan(job.path, fmt, spec.sheet, spec.columns.values())
     columns = _columns(scanned, spec)
     columns.lenient_dates, columns.exact_ids = lenient, exact_ids
+    if fmt == "parquet":
+        typed = {n: columns.found[n][0] for n in DATE_FIELDS if columns.is_typed_date(n)}
+        columns.dates_in_range = parquet_dates_in_range(job.path, typed)
     needed = frame.needed_fields(spec, [d for d in dims if d != "age"], [*spec.filters, *where])
     columns.read = set(needed)
 
@@ -352,6 +356,7 @@ def _aggregate(job: Job, *, lenient: bool, exact_ids: bool) -> Result:
     _tally(result, groups.to_dicts(), reader, measures)
     if result.problems or result.duplicates:
         twice = counted & frame.among(spec.kind, columns, repeated)
+        columns.dates_in_range = frozenset()  # every date tested, in case statistics lied
         numbered = rows(numbered=True)
         numbered = numbered.filter(KEEP) if spec.filters else numbered
         _problem_rows(numbered, result, reader, columns, twice)

@@ -49,12 +49,18 @@ class Columns:
     read: set[str] = field(default_factory=set)  # the fields the normalised rows hold
     lenient_dates: bool = False  # trim dates and try the ISO forms of LENIENT (see parse_date)
     exact_ids: bool = True  # False: an id of spaces only is an id (see _text_or_typed)
+    # Typed date fields the file's statistics put within the calendar: no row is tested, and
+    # no bad_ flag is made (engine_read.parquet_dates_in_range).
+    dates_in_range: frozenset[str] = frozenset()
 
     def has(self, name: str) -> bool:
         return name in self.found
 
     def is_text(self, name: str) -> bool:
         return self.found[name][1] == pl.String
+
+    def is_typed_date(self, name: str) -> bool:
+        return self.has(name) and _is_typed_date(self.found[name][1])
 
 
 def blank(text: pl.Expr) -> pl.Expr:
@@ -142,7 +148,7 @@ def _parsed(columns: Columns, name: str) -> list[pl.Expr]:
             formats += [f for f in LENIENT if f not in formats]
         return [parse_date(text, formats).alias("d_" + name)]
     if name in DATE_FIELDS:
-        return [in_range(text).alias("d_" + name)]
+        return [(text if name in columns.dates_in_range else in_range(text)).alias("d_" + name)]
     return []
 
 
@@ -181,7 +187,7 @@ def _flags(columns: Columns, fields: Sequence[str], end: dt.date) -> list[pl.Exp
     spec = columns.spec
     flags = []
     for name in fields:
-        if name in DATE_FIELDS:  # a cell that holds something no date was read from
+        if name in DATE_FIELDS and name not in columns.dates_in_range:  # no date read from it
             cell = pl.col("t_" + name)
             given = ~empty(cell) if columns.is_text(name) else cell.is_not_null()
             flags.append((pl.col("d_" + name).is_null() & given).alias("bad_" + name))

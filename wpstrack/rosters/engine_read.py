@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -138,6 +141,45 @@ def scan(
     if fmt != "xlsx":
         raise RosterFileError("not-a-table", _("Unknown roster format."))
     return read_sheet(path, sheet, wanted).lazy()
+
+
+def parquet_dates_in_range(path: Path, columns: Mapping[str, str]) -> frozenset[str]:
+    """The fields (of ``columns``: field -> column) whose every value the Parquet file's own
+    statistics put within the calendar (``frame.in_range``), so no row needs that test: reading
+    the footer takes 2-4 ms, and the test on two typed date columns cost a 10M-row file's count
+    0.05 s. A row group without statistics, or with any outside the calendar, leaves the field
+    tested row by row. A file whose statistics lie gets its dates counted as they are; listing
+    a problem's rows tests every date again (``engine._aggregate``)."""
+    try:
+        meta = pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        return frozenset()
+    index = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+    return frozenset(
+        name
+        for name, column in columns.items()
+        if column in index and _in_calendar(meta, index[column])
+    )
+
+
+def _in_calendar(meta: Any, column: int) -> bool:
+    for group in range(meta.num_row_groups):
+        chunk = meta.row_group(group).column(column)
+        stats = chunk.statistics
+        if stats is not None and stats.has_null_count and stats.null_count == chunk.num_values:
+            continue  # nothing but nulls
+        try:
+            if stats is None or not stats.has_min_max:
+                return False
+            low, high = stats.min, stats.max  # converted to Python: fails outside its calendar
+        except (ValueError, OverflowError, pa.ArrowException):
+            return False
+        low, high = (v.date() if isinstance(v, dt.datetime) else v for v in (low, high))
+        if not (isinstance(low, dt.date) and isinstance(high, dt.date)):
+            return False
+        if low < frame.EARLIEST or high > frame.LATEST:
+            return False
+    return True
 
 
 def read_headers(path: Path, fmt: str, sheet: str = "") -> list[str]:
@@ -376,7 +418,7 @@ def matched(raw: str | None) -> str | None:
 
 def _flag_exists(name: str, columns: frame.Columns) -> bool:
     if name.startswith("bad_") and name[4:] in DATE_FIELDS:
-        return columns.has(name[4:])
+        return columns.has(name[4:]) and name[4:] not in columns.dates_in_range
     if name.startswith("blank_"):
         field_name = name[6:]
         blank_means = is_categorical(field_name) and field_name in columns.spec.blank
