@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -11,10 +11,17 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from wpstrack.accounts.models import OrgUnit
 from wpstrack.frameworks.models import Category, Element, Metric, MetricDefinition, ValidationRule
 from wpstrack.lib.periods import Period
 from wpstrack.reporting import checks, rules
-from wpstrack.reporting.models import ActionStatus, Submission, SubmissionState, Value
+from wpstrack.reporting.models import (
+    ActionStatus,
+    Assignment,
+    Submission,
+    SubmissionState,
+    Value,
+)
 from wpstrack.reporting.rules import TOTAL, Cell, CellError, plain_number
 
 URL_RE = re.compile(r"^https?://[^\s]+$")
@@ -46,13 +53,50 @@ class EntryPlan:
 
     @classmethod
     def for_submission(cls, submission: Submission) -> EntryPlan:
-        assignments = submission.reporting_round.assignments.filter(
-            unit=submission.unit
-        ).select_related("metric", "definition", "element")
+        return cls.for_submissions([submission])[submission.pk]
+
+    @classmethod
+    def for_submissions(cls, submissions: Sequence[Submission]) -> dict[int, EntryPlan]:
+        """Each submission's plan, by its id. A workbook or a roster run fills every unit of a
+        round: the assignments, sub-units, categories and rules are read once for all of them
+        (four queries, not four per unit); each plan's previous values are its own two."""
+        if not submissions:
+            return {}
+        units = {s.unit_id for s in submissions}
+        assignments: dict[tuple[int, int], list[Assignment]] = {}
+        for assignment in Assignment.objects.filter(
+            reporting_round__in={s.reporting_round_id for s in submissions}, unit__in=units
+        ).select_related("metric", "definition", "element"):
+            key = (assignment.reporting_round_id, assignment.unit_id)
+            assignments.setdefault(key, []).append(assignment)
+        below: dict[int, list[tuple[str, str]]] = {}
+        for child in OrgUnit.objects.filter(parent__in=units, is_active=True):
+            assert child.parent_id is not None
+            below.setdefault(child.parent_id, []).append((child.code, child.short_name))
         categories = _categories()
-        # "unit" breaks a figure down by the reporting unit's own sub-units (active ones).
-        below = [(u.code, u.short_name) for u in submission.unit.children.filter(is_active=True)]
-        categories["unit"] = below or [(submission.unit.code, submission.unit.short_name)]
+        plan_ids = {s.reporting_round.plan_id for s in submissions}
+        by_plan: dict[int, list[ValidationRule]] = {plan_id: [] for plan_id in plan_ids}
+        for rule in ValidationRule.objects.filter(plan__in=plan_ids):
+            by_plan[rule.plan_id].append(rule)
+        plans: dict[int, EntryPlan] = {}
+        by_round: dict[int, list[EntryPlan]] = {}
+        for submission in submissions:
+            unit = submission.unit
+            # "unit" breaks a figure down by the reporting unit's own sub-units (active ones).
+            own = {**categories, "unit": below.get(unit.pk) or [(unit.code, unit.short_name)]}
+            found = assignments.get((submission.reporting_round_id, submission.unit_id), [])
+            metrics, actions = cls._entries(found, own)
+            plan = cls(submission, metrics, actions, by_plan[submission.reporting_round.plan_id])
+            plans[submission.pk] = plan
+            by_round.setdefault(submission.reporting_round_id, []).append(plan)
+        for same_round in by_round.values():
+            _load_previous(same_round)
+        return plans
+
+    @staticmethod
+    def _entries(
+        assignments: Sequence[Assignment], categories: dict[str, list[tuple[str, str]]]
+    ) -> tuple[list[MetricEntry], list[Element]]:
         metrics, actions = [], []
         for assignment in assignments:
             if assignment.metric is None:
@@ -69,55 +113,7 @@ class EntryPlan:
             metrics.append(
                 MetricEntry(assignment.metric, definition, assignment.element, combos, labels)
             )
-        plan = cls(
-            submission,
-            metrics,
-            actions,
-            list(ValidationRule.objects.filter(plan=submission.reporting_round.plan)),
-        )
-        plan.load_previous()
-        return plan
-
-    def load_previous(self) -> None:
-        """The same unit's approved values for the period each metric is compared with, and its
-        approved history: two queries for all metrics (a unit may owe hundreds)."""
-        reporting_round = self.submission.reporting_round
-        period = Period.parse(reporting_round.period, reporting_round.plan.fiscal_year_start_month)
-        by_metric = {item.metric.pk: item for item in self.metrics}
-        if not by_metric:
-            return
-        wanted = {
-            item.metric.pk: (
-                period.same_period_last_year()
-                if item.definition.compare_previous
-                else period.previous()
-            ).code
-            for item in self.metrics
-        }
-        rows = Value.objects.filter(
-            submission__unit=self.submission.unit,
-            submission__reporting_round__plan=reporting_round.plan,
-            submission__reporting_round__period__in=set(wanted.values()),
-            submission__state=SubmissionState.APPROVED,
-            metric__in=list(by_metric),
-        ).values_list("metric_id", "submission__reporting_round__period", "combination", "number")
-        for metric_id, period_code, combination, number in rows:
-            if wanted[metric_id] == period_code:
-                by_metric[metric_id].previous[combination] = number
-        earlier = (
-            Value.objects.filter(
-                submission__unit=self.submission.unit,
-                submission__state=SubmissionState.APPROVED,
-                submission__reporting_round__period_start__lt=reporting_round.period_start,
-                metric__in=list(by_metric),
-                number__isnull=False,
-            )
-            .order_by("submission__reporting_round__period_start")
-            .values_list("metric_id", "combination", "number")
-        )
-        for metric_id, combination, number in earlier:
-            if number is not None:
-                by_metric[metric_id].history.setdefault(combination, []).append(number)
+        return metrics, actions
 
     def check(
         self, values: Mapping[str, Mapping[str, dict[str, str]]]
@@ -384,6 +380,60 @@ def _check_action(code: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
         "evidence_links": links,
         "milestones": milestones,
     }, errors
+
+
+def _load_previous(plans: Sequence[EntryPlan]) -> None:
+    """Each plan's approved values for the period its metrics are compared with, and their
+    approved history, for plans of one round (one submission a unit): two queries for all
+    their units and metrics (a round may ask hundreds of each)."""
+    items = {
+        (plan.submission.unit_id, item.metric.pk): item for plan in plans for item in plan.metrics
+    }
+    if not items:
+        return
+    reporting_round = plans[0].submission.reporting_round
+    period = Period.parse(reporting_round.period, reporting_round.plan.fiscal_year_start_month)
+    wanted = {
+        key: (
+            period.same_period_last_year()
+            if item.definition.compare_previous
+            else period.previous()
+        ).code
+        for key, item in items.items()
+    }
+    units = {unit_id for unit_id, _metric in items}
+    metrics = {metric_id for _unit, metric_id in items}
+    rows = Value.objects.filter(
+        submission__unit__in=units,
+        submission__reporting_round__plan=reporting_round.plan,
+        submission__reporting_round__period__in=set(wanted.values()),
+        submission__state=SubmissionState.APPROVED,
+        metric__in=metrics,
+    ).values_list(
+        "submission__unit_id",
+        "metric_id",
+        "submission__reporting_round__period",
+        "combination",
+        "number",
+    )
+    for unit_id, metric_id, period_code, combination, number in rows:
+        if wanted.get((unit_id, metric_id)) == period_code:
+            items[unit_id, metric_id].previous[combination] = number
+    earlier = (
+        Value.objects.filter(
+            submission__unit__in=units,
+            submission__state=SubmissionState.APPROVED,
+            submission__reporting_round__period_start__lt=reporting_round.period_start,
+            metric__in=metrics,
+            number__isnull=False,
+        )
+        .order_by("submission__reporting_round__period_start")
+        .values_list("submission__unit_id", "metric_id", "combination", "number")
+    )
+    for unit_id, metric_id, combination, number in earlier:
+        item = items.get((unit_id, metric_id))
+        if item is not None and number is not None:
+            item.history.setdefault(combination, []).append(number)
 
 
 def _categories() -> dict[str, list[tuple[str, str]]]:

@@ -288,17 +288,18 @@ def _write(
             .select_related("unit", "reporting_round__plan")
         }
         results: list[dict[str, Any]] = []
-        skipped: list[dict[str, str]] = []
         errors: list[dict[str, Any]] = []
         writes: list[tuple[Submission, EntryPlan, Any]] = []
-        for code in sorted({u for units in prepared.units.values() for u in units}):
-            submission = submissions.get(code)
-            if submission is None:
-                continue
-            if submission.state not in EDITABLE:
-                skipped.append({"unit": code, "state": submission.state})
-                continue
-            plan = EntryPlan.for_submission(submission)
+        codes = sorted({u for units in prepared.units.values() for u in units} & submissions.keys())
+        skipped = [
+            {"unit": code, "state": submissions[code].state}
+            for code in codes
+            if submissions[code].state not in EDITABLE
+        ]
+        editable = [submissions[code] for code in codes if submissions[code].state in EDITABLE]
+        plans = EntryPlan.for_submissions(editable)
+        for submission in editable:
+            code, plan = submission.unit.code, plans[submission.pk]
             values, rows = _unit_values(prepared, result, plan, code, tree)
             cleaned, found = plan.check(values)
             errors += [{"unit": code, **e.as_dict()} for e in found if e.blocking]

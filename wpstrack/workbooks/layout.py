@@ -206,8 +206,9 @@ def build(reporting_round: ReportingRound, submissions: Sequence[Submission], un
 
     values: list[ValueRow] = []
     actions: list[ActionRow] = []
+    plans = EntryPlan.for_submissions(submissions)
     for submission in submissions:
-        plan = EntryPlan.for_submission(submission)
+        plan = plans[submission.pk]
         stored = {(v.metric_id, v.combination): v for v in submission.values.all()}
         code = submission.unit.code
         for item in plan.metrics:

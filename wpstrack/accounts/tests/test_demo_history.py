@@ -51,6 +51,26 @@ class DemoHistoryTestCase(TestCase):
             units = set(reporting_round.assignments.values_list("unit", flat=True))
             assert units == set(reporting_round.submissions.values_list("unit", flat=True))
 
+    def test_plans_built_together_are_the_plans_built_one_by_one(self):
+        """A roster run or a workbook builds every unit's plan at once: each unit gets the
+        previous figures and history it gets alone, in six queries however many units."""
+        current = ReportingRound.objects.get(plan__slug="dhs-wps-2024", period="FY2025-Q3")
+        submissions = list(current.submissions.select_related("unit", "reporting_round__plan"))
+        with self.assertNumQueries(6):
+            together = entry.EntryPlan.for_submissions(submissions)
+
+        def shown(plan):
+            items = [(i.code, i.combos, i.labels, i.previous, i.history) for i in plan.metrics]
+            return items, plan.actions, plan.rules
+
+        for submission in submissions:
+            assert shown(together[submission.pk]) == shown(
+                entry.EntryPlan.for_submission(submission)
+            )
+        metrics = [item for plan in together.values() for item in plan.metrics]
+        assert len(submissions) > 3 and any(item.history for item in metrics)
+        assert any(item.previous for item in metrics)
+
     def test_the_open_demo_round_is_left_alone(self):
         current = ReportingRound.objects.get(plan__slug="dhs-wps-2024", period="FY2025-Q3")
         assert current.state == "open" and not current.generated
