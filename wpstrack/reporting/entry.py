@@ -58,8 +58,8 @@ class EntryPlan:
     @classmethod
     def for_submissions(cls, submissions: Sequence[Submission]) -> dict[int, EntryPlan]:
         """Each submission's plan, by its id. A workbook or a roster run fills every unit of a
-        round: the assignments, sub-units, categories and rules are read once for all of them
-        (four queries, not four per unit); each plan's previous values are its own two."""
+        round: the assignments, sub-units, categories and rules are read once for all of them,
+        and the previous values and history once a round (six queries, not seven per unit)."""
         if not submissions:
             return {}
         units = {s.unit_id for s in submissions}
